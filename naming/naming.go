@@ -51,7 +51,18 @@
 // A flow can have several deployments in one environment, told apart by a
 // variant written after a "." in the flow segment: "proj--main--etl.hourly--dev".
 // "." is therefore never part of a standard flow name. Variants follow the
-// flow rules ([StandardizeFlow], hyphen form in the name).
+// flow rules ([StandardizeFlow], hyphen form in the name); an empty variant
+// means none, so [Name.WithVariant]("") removes the variant.
+//
+// # Reading names back
+//
+// [Parse] splits on "--" into exactly four segments and accepts a name only
+// when every segment is non-empty and already in the form above (the flow
+// segment being "<hyphen-flow>" or "<hyphen-flow>.<hyphen-variant>"). A
+// segment that sanitising would change is an error naming the segment and
+// its sanitised form, so "proj--feature/x--etl--dev" is rejected rather than
+// guessed at. Parse(n.String()) == n for every Name that [New] and
+// [Name.WithVariant] return.
 //
 // # Why case is kept and why only ASCII
 //

@@ -646,6 +646,8 @@ func FuzzNameRoundTrip(f *testing.F) {
 		{"-.-", "v1..2.", "__main__", "_", "DEV"},
 		{"a/b%c&d>e<f", "x\ty\nz", "a\xffb", "--", "e"},
 		{"proj--main--etl.hourly--dev", "b", "f", "", "e"},
+		{"acme-prefect", "release-1.2", "load-prices", "eu-hourly", "dev"},
+		{"acme-prefect", "main", "load_prices", "", "dev"},
 		{"proj---main--etl--dev", "b", "f", "", "e"},
 	}
 	for _, s := range seeds {
@@ -665,8 +667,15 @@ func FuzzNameRoundTrip(f *testing.F) {
 		}
 
 		// Parse accepts only what String prints.
-		if n, err := Parse(project); err == nil && n.String() != project {
-			t.Errorf("Parse(%q) = %+v, which prints as %q", project, n, n.String())
+		flowSeg := flow
+		if variant != "" {
+			flowSeg += VariantSeparator + variant
+		}
+		joined := strings.Join([]string{project, branch, flowSeg, env}, Separator)
+		for _, in := range []string{project, joined} {
+			if n, err := Parse(in); err == nil && n.String() != in {
+				t.Errorf("Parse(%q) = %+v, which prints as %q", in, n, n.String())
+			}
 		}
 
 		n, err := New(project, branch, flow, env)
