@@ -1,0 +1,227 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// DefaultFileName is the name of the config file looked up when none is given.
+const DefaultFileName = "prefect-deploy.yaml"
+
+// DefaultImageDirectory is the working directory inside the image used by a
+// code_source of type image that sets no directory.
+const DefaultImageDirectory = "/opt/prefect"
+
+// Code source types accepted in code_source.type.
+const (
+	// CodeSourceImage means the flow code is baked into the image.
+	CodeSourceImage = "image"
+	// CodeSourceGit means the worker clones a git repository before the run.
+	CodeSourceGit = "git"
+)
+
+// Collision strategies accepted in concurrency_limit.collision_strategy.
+const (
+	// CollisionEnqueue queues runs that exceed the limit.
+	CollisionEnqueue = "ENQUEUE"
+	// CollisionCancelNew cancels runs that exceed the limit.
+	CollisionCancelNew = "CANCEL_NEW"
+)
+
+// File is a parsed and validated config file.
+type File struct {
+	// Path is the path the file was loaded from, as given to Load or Parse.
+	Path string `json:"path,omitempty"`
+	// Project is the project name, or "" when the file sets none.
+	Project string `json:"project,omitempty"`
+	// SourceRoot is the directory scanned for flows as written (cleaned,
+	// slash-separated), relative to the directory of Path; "" when unset.
+	// See [File.SourceDir].
+	SourceRoot string `json:"source_root,omitempty"`
+	// Defaults apply to every flow in every environment.
+	Defaults Settings `json:"defaults"`
+	// Environments holds settings per environment name.
+	Environments map[string]Settings `json:"environments,omitempty"`
+	// Flows is keyed by the standard (underscore) flow name; Flow.Key keeps
+	// the spelling used in the file.
+	Flows map[string]*Flow `json:"flows,omitempty"`
+	// PrefectYAML lists glob patterns of prefect.yaml files, as written.
+	PrefectYAML []string `json:"prefect_yaml,omitempty"`
+}
+
+// Flow is the configuration of one flow.
+type Flow struct {
+	// Key is the flow key as written in the file.
+	Key string `json:"key"`
+	// Line is the line of Key in the file.
+	Line int `json:"-"`
+	// Settings apply to every deployment of the flow.
+	Settings Settings `json:"settings"`
+	// Environments holds the flow's settings per environment name.
+	Environments map[string]Settings `json:"environments,omitempty"`
+	// Deployments lists the flow's variants; nil when the flow has a single,
+	// plain deployment.
+	Deployments []Variant `json:"deployments,omitempty"`
+}
+
+// Variant is one of several deployments of a flow. Its name becomes part of
+// the deployment name.
+type Variant struct {
+	// Name is the variant name as written.
+	Name string `json:"variant"`
+	// Line is the line of the variant's entry in the file.
+	Line int `json:"-"`
+	// Settings apply to this variant in every environment.
+	Settings Settings `json:"settings"`
+	// Environments holds the variant's settings per environment name.
+	Environments map[string]Settings `json:"environments,omitempty"`
+}
+
+// Settings is one level of deployment settings. A nil pointer, nil map or
+// unset flag means the level does not set that value. See [File.Resolve]
+// for how levels combine.
+type Settings struct {
+	WorkPool    *string `json:"work_pool,omitempty"`
+	WorkQueue   *string `json:"work_queue,omitempty"`
+	Image       *string `json:"image,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// JobVariables are deep-merged across levels.
+	JobVariables map[string]any `json:"job_variables,omitempty"`
+	// Env holds environment variables for the flow run, merged across levels.
+	Env map[string]string `json:"env,omitempty"`
+	// Parameters are merged shallowly across levels.
+	Parameters map[string]any `json:"parameters,omitempty"`
+	CodeSource *CodeSource    `json:"code_source,omitempty"`
+	// Schedules is meaningful only when SchedulesSet is true; an empty list
+	// with SchedulesSet means "no schedules".
+	Schedules    []Schedule `json:"schedules,omitempty"`
+	SchedulesSet bool       `json:"schedules_set,omitempty"`
+	// SchedulesActive false means every schedule is created inactive,
+	// whatever its own Active says.
+	SchedulesActive        *bool             `json:"schedules_active,omitempty"`
+	Paused                 *bool             `json:"paused,omitempty"`
+	EnforceParameterSchema *bool             `json:"enforce_parameter_schema,omitempty"`
+	ConcurrencyLimit       *ConcurrencyLimit `json:"concurrency_limit,omitempty"`
+	// Tags are appended across levels without duplicates.
+	Tags []string `json:"tags,omitempty"`
+	// Triggers are raw Prefect deployment trigger objects, meaningful only
+	// when TriggersSet is true.
+	Triggers    []map[string]any `json:"triggers,omitempty"`
+	TriggersSet bool             `json:"triggers_set,omitempty"`
+}
+
+// CodeSource says how the worker gets the flow code.
+type CodeSource struct {
+	// Type is CodeSourceImage or CodeSourceGit.
+	Type string `json:"type"`
+	// Repository is the git URL to clone (git only).
+	Repository string `json:"repository,omitempty"`
+	// Directory is the working directory inside the image (image only);
+	// DefaultImageDirectory when the file sets none.
+	Directory string `json:"directory,omitempty"`
+	// Credentials is a "{{ prefect.blocks.<type>.<name> }}" reference (git only).
+	Credentials string `json:"credentials,omitempty"`
+	// AccessTokenEnv names the environment variable on the worker that holds
+	// a git access token (git only).
+	AccessTokenEnv string `json:"access_token_env,omitempty"`
+}
+
+// Schedule is one Prefect deployment schedule. Exactly one of Cron,
+// Interval and RRule is set.
+type Schedule struct {
+	Cron string `json:"cron,omitempty"`
+	// Interval is in seconds; 0 means unset.
+	Interval   float64        `json:"interval,omitempty"`
+	RRule      string         `json:"rrule,omitempty"`
+	Timezone   string         `json:"timezone,omitempty"`
+	AnchorDate *time.Time     `json:"anchor_date,omitempty"`
+	DayOr      *bool          `json:"day_or,omitempty"`
+	Active     *bool          `json:"active,omitempty"`
+	Parameters map[string]any `json:"parameters,omitempty"`
+	Slug       string         `json:"slug,omitempty"`
+	// Line is the line of the schedule in the file.
+	Line int `json:"-"`
+}
+
+// ConcurrencyLimit limits concurrent runs of a deployment.
+type ConcurrencyLimit struct {
+	// Limit is at least 1.
+	Limit int `json:"limit"`
+	// CollisionStrategy is "", CollisionEnqueue or CollisionCancelNew.
+	CollisionStrategy string `json:"collision_strategy,omitempty"`
+	// GracePeriodSeconds is nil or in 60..86400.
+	GracePeriodSeconds *int `json:"grace_period_seconds,omitempty"`
+}
+
+// Load reads and parses the config file at path. A missing file is an
+// error wrapping fs.ErrNotExist; the caller decides whether that is fine.
+// Problems inside the file are returned together as [Errors].
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read config %q: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses and validates the config file contents data; path is used in
+// error positions and in [File.SourceDir]. On any problem it returns nil and
+// an [Errors] holding every problem found.
+func Parse(path string, data []byte) (*File, error) {
+	p := &parser{file: path}
+	f := p.parseFile(data)
+	if len(p.errs) > 0 {
+		sortErrors(p.errs)
+		return nil, p.errs
+	}
+	return f, nil
+}
+
+// SourceDir returns the directory scanned for flows: SourceRoot joined to
+// the directory of Path, or "" when SourceRoot is unset.
+func (f *File) SourceDir() string {
+	if f == nil || f.SourceRoot == "" {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(f.Path), filepath.FromSlash(f.SourceRoot))
+}
+
+// FlowKeys returns the standard names of the flows configured in the file,
+// sorted. The caller checks that each names a discovered flow.
+func (f *File) FlowKeys() []string {
+	if f == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(f.Flows))
+	for k := range f.Flows {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Variants returns the variant names of flow (in any spelling) in file
+// order, or [""] (the plain deployment) when the flow has no deployments
+// list or is not in the file.
+func (f *File) Variants(flow string) []string {
+	fl := f.flow(flow)
+	if fl == nil || len(fl.Deployments) == 0 {
+		return []string{""}
+	}
+	names := make([]string, len(fl.Deployments))
+	for i, v := range fl.Deployments {
+		names[i] = v.Name
+	}
+	return names
+}
+
+// flow returns the flow whose standard name equals that of name, or nil.
+func (f *File) flow(name string) *Flow {
+	if f == nil {
+		return nil
+	}
+	return f.Flows[standardizeFlow(name)]
+}

@@ -1,0 +1,258 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// goldenCompare compares got with the golden file, or rewrites it with -update.
+func goldenCompare(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("failed to read golden file (run with -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
+	}
+}
+
+// cases returns the YAML files in dir.
+func cases(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test cases in testdata/%s: %v", dir, err)
+	}
+	return files
+}
+
+// dump is what the golden file of a valid config shows: file-level values
+// and the resolved settings of every flow, variant and environment.
+type dump struct {
+	Project     string              `json:"project,omitempty"`
+	SourceDir   string              `json:"source_dir,omitempty"`
+	PrefectYAML []string            `json:"prefect_yaml,omitempty"`
+	FlowKeys    []string            `json:"flow_keys"`
+	Resolved    map[string]Settings `json:"resolved"`
+}
+
+// environmentNames returns "" and every environment name used anywhere in f.
+func environmentNames(f *File) []string {
+	names := []string{""}
+	add := func(m map[string]Settings) {
+		for k := range m {
+			if !slices.Contains(names, k) {
+				names = append(names, k)
+			}
+		}
+	}
+	add(f.Environments)
+	for _, fl := range f.Flows {
+		add(fl.Environments)
+		for _, v := range fl.Deployments {
+			add(v.Environments)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestParseValidFiles(t *testing.T) {
+	t.Parallel()
+	for _, file := range cases(t, "ok") {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			f, err := Load(filepath.ToSlash(file))
+			if err != nil {
+				t.Fatalf("Load() error:\n%v", err)
+			}
+			d := dump{
+				Project:     f.Project,
+				SourceDir:   filepath.ToSlash(f.SourceDir()),
+				PrefectYAML: f.PrefectYAML,
+				FlowKeys:    f.FlowKeys(),
+				Resolved:    map[string]Settings{},
+			}
+			for _, flow := range append(f.FlowKeys(), "not_in_file") {
+				for _, variant := range f.Variants(flow) {
+					for _, env := range environmentNames(f) {
+						key := flow
+						if variant != "" {
+							key += "." + variant
+						}
+						key += " @" + env
+						d.Resolved[key] = f.Resolve(flow, variant, env)
+					}
+				}
+			}
+			got, err := json.MarshalIndent(d, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			goldenCompare(t, strings.TrimSuffix(file, ".yaml")+".golden.json", append(got, '\n'))
+		})
+	}
+}
+
+func TestParseInvalidFiles(t *testing.T) {
+	t.Parallel()
+	for _, file := range cases(t, "err") {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			path := filepath.ToSlash(file)
+			f, err := Load(path)
+			if err == nil {
+				t.Fatalf("Load() = %+v, want an error", f)
+			}
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("Load() error is %T, want Errors", err)
+			}
+			for _, e := range errs {
+				if e.File != path || e.Line < 1 || e.Column < 1 {
+					t.Errorf("error without a position in %s: %+v", path, e)
+				}
+			}
+			goldenCompare(t, strings.TrimSuffix(file, ".yaml")+".golden", []byte(err.Error()+"\n"))
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
+	_, err := Load(filepath.Join(t.TempDir(), DefaultFileName))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load() error = %v, want one wrapping fs.ErrNotExist", err)
+	}
+}
+
+func TestErrorFormat(t *testing.T) {
+	t.Parallel()
+	errs := Errors{
+		{File: "prefect-deploy.yaml", Line: 3, Column: 5, Message: "first"},
+		{File: "prefect-deploy.yaml", Line: 9, Column: 1, Message: "second"},
+	}
+	want := "prefect-deploy.yaml:3:5: first\nprefect-deploy.yaml:9:1: second"
+	if diff := cmp.Diff(want, errs.Error()); diff != "" {
+		t.Errorf("Errors.Error() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestVariantsAndFlowKeys(t *testing.T) {
+	t.Parallel()
+	f := mustParse(t, `
+flows:
+  zeta-flow: {}
+  alpha:
+    deployments:
+      - variant: hourly
+      - variant: daily-summary
+`)
+	tests := []struct {
+		name string
+		flow string
+		want []string
+	}{
+		{name: "flow with variants, in file order", flow: "alpha", want: []string{"hourly", "daily-summary"}},
+		{name: "flow without variants", flow: "zeta_flow", want: []string{""}},
+		{name: "hyphen spelling finds the flow", flow: "zeta-flow", want: []string{""}},
+		{name: "flow not in file", flow: "missing", want: []string{""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, f.Variants(tt.flow)); diff != "" {
+				t.Errorf("Variants(%q) mismatch (-want +got):\n%s", tt.flow, diff)
+			}
+		})
+	}
+	if diff := cmp.Diff([]string{"alpha", "zeta_flow"}, f.FlowKeys()); diff != "" {
+		t.Errorf("FlowKeys() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestNilFile(t *testing.T) {
+	t.Parallel()
+	var f *File
+	if diff := cmp.Diff(Settings{}, f.Resolve("a", "", "dev")); diff != "" {
+		t.Errorf("Resolve() on nil File mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{""}, f.Variants("a")); diff != "" {
+		t.Errorf("Variants() on nil File mismatch (-want +got):\n%s", diff)
+	}
+	if got := f.FlowKeys(); len(got) != 0 {
+		t.Errorf("FlowKeys() on nil File = %v, want none", got)
+	}
+}
+
+// mustParse parses an inline config, failing the test on error.
+func mustParse(t *testing.T, src string) *File {
+	t.Helper()
+	f, err := Parse("inline.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("Parse() error:\n%v", err)
+	}
+	return f
+}
+
+// FuzzParse checks that any input either parses into a File whose every
+// deployment resolves to JSON-encodable settings, or fails with positioned
+// errors.
+func FuzzParse(f *testing.F) {
+	for _, dir := range []string{"ok", "err"} {
+		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.yaml"))
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if bytes.Count(data, []byte("*")) > 64 {
+			t.Skip() // alias fan-out is covered by testdata/err/alias-bomb.yaml
+		}
+		cfg, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("Parse() error %T %v, want non-empty Errors", err, err)
+			}
+			for _, e := range errs {
+				if e.File != "fuzz.yaml" || e.Line < 1 || e.Column < 1 {
+					t.Fatalf("error without a position: %+v", e)
+				}
+			}
+			return
+		}
+		for _, flow := range cfg.FlowKeys() {
+			for _, v := range cfg.Variants(flow) {
+				for env := range cfg.Environments {
+					if _, err := json.Marshal(cfg.Resolve(flow, v, env)); err != nil {
+						t.Fatalf("resolved settings do not encode as JSON: %v", err)
+					}
+				}
+			}
+		}
+	})
+}
