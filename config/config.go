@@ -84,9 +84,13 @@ type Variant struct {
 // unset flag means the level does not set that value. See [File.Resolve]
 // for how levels combine.
 type Settings struct {
-	WorkPool    *string `json:"work_pool,omitempty"`
-	WorkQueue   *string `json:"work_queue,omitempty"`
-	Image       *string `json:"image,omitempty"`
+	// WorkPool is the Prefect work pool name (work_pool or work_pool_name).
+	WorkPool *string `json:"work_pool,omitempty"`
+	// WorkQueue is the work queue name (work_queue or work_queue_name).
+	WorkQueue *string `json:"work_queue,omitempty"`
+	// Image is the container image the flow runs in.
+	Image *string `json:"image,omitempty"`
+	// Description is the deployment description; "" is a valid value.
 	Description *string `json:"description,omitempty"`
 	// JobVariables are deep-merged across levels.
 	JobVariables map[string]any `json:"job_variables,omitempty"`
@@ -94,23 +98,29 @@ type Settings struct {
 	Env map[string]string `json:"env,omitempty"`
 	// Parameters are merged shallowly across levels.
 	Parameters map[string]any `json:"parameters,omitempty"`
-	CodeSource *CodeSource    `json:"code_source,omitempty"`
+	// CodeSource says how the worker gets the code.
+	CodeSource *CodeSource `json:"code_source,omitempty"`
 	// Schedules is meaningful only when SchedulesSet is true; an empty list
 	// with SchedulesSet means "no schedules".
-	Schedules    []Schedule `json:"schedules,omitempty"`
-	SchedulesSet bool       `json:"schedules_set,omitempty"`
+	Schedules []Schedule `json:"schedules,omitempty"`
+	// SchedulesSet reports whether the level sets schedules (or cron).
+	SchedulesSet bool `json:"schedules_set,omitempty"`
 	// SchedulesActive false means every schedule is created inactive,
-	// whatever its own Active says.
-	SchedulesActive        *bool             `json:"schedules_active,omitempty"`
-	Paused                 *bool             `json:"paused,omitempty"`
-	EnforceParameterSchema *bool             `json:"enforce_parameter_schema,omitempty"`
-	ConcurrencyLimit       *ConcurrencyLimit `json:"concurrency_limit,omitempty"`
+	// whatever its own Active says. Resolve does not apply it to Schedules.
+	SchedulesActive *bool `json:"schedules_active,omitempty"`
+	// Paused creates the deployment paused.
+	Paused *bool `json:"paused,omitempty"`
+	// EnforceParameterSchema makes Prefect validate run parameters.
+	EnforceParameterSchema *bool `json:"enforce_parameter_schema,omitempty"`
+	// ConcurrencyLimit limits concurrent runs of the deployment.
+	ConcurrencyLimit *ConcurrencyLimit `json:"concurrency_limit,omitempty"`
 	// Tags are appended across levels without duplicates.
 	Tags []string `json:"tags,omitempty"`
 	// Triggers are raw Prefect deployment trigger objects, meaningful only
 	// when TriggersSet is true.
-	Triggers    []map[string]any `json:"triggers,omitempty"`
-	TriggersSet bool             `json:"triggers_set,omitempty"`
+	Triggers []map[string]any `json:"triggers,omitempty"`
+	// TriggersSet reports whether the level sets triggers.
+	TriggersSet bool `json:"triggers_set,omitempty"`
 }
 
 // CodeSource says how the worker gets the flow code.
@@ -132,16 +142,24 @@ type CodeSource struct {
 // Schedule is one Prefect deployment schedule. Exactly one of Cron,
 // Interval and RRule is set.
 type Schedule struct {
+	// Cron is a five-field cron expression or an @-descriptor.
 	Cron string `json:"cron,omitempty"`
 	// Interval is in seconds; 0 means unset.
-	Interval   float64        `json:"interval,omitempty"`
-	RRule      string         `json:"rrule,omitempty"`
-	Timezone   string         `json:"timezone,omitempty"`
-	AnchorDate *time.Time     `json:"anchor_date,omitempty"`
-	DayOr      *bool          `json:"day_or,omitempty"`
-	Active     *bool          `json:"active,omitempty"`
+	Interval float64 `json:"interval,omitempty"`
+	// RRule is an RFC 5545 recurrence rule.
+	RRule string `json:"rrule,omitempty"`
+	// Timezone is an IANA time zone name, or "" for Prefect's default.
+	Timezone string `json:"timezone,omitempty"`
+	// AnchorDate is the start of an interval schedule.
+	AnchorDate *time.Time `json:"anchor_date,omitempty"`
+	// DayOr is Prefect's day_or for cron schedules.
+	DayOr *bool `json:"day_or,omitempty"`
+	// Active false creates the schedule inactive.
+	Active *bool `json:"active,omitempty"`
+	// Parameters override the deployment parameters for runs of this schedule.
 	Parameters map[string]any `json:"parameters,omitempty"`
-	Slug       string         `json:"slug,omitempty"`
+	// Slug names the schedule uniquely within its deployment.
+	Slug string `json:"slug,omitempty"`
 	// Line is the line of the schedule in the file.
 	Line int `json:"-"`
 }
@@ -201,6 +219,32 @@ func (f *File) FlowKeys() []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// EnvironmentNames returns every environment name the file mentions, at
+// any level, sorted. A caller can use it to warn when the target
+// environment has no settings anywhere in the file.
+func (f *File) EnvironmentNames() []string {
+	if f == nil {
+		return nil
+	}
+	var names []string
+	add := func(m map[string]Settings) {
+		for k := range m {
+			if !slices.Contains(names, k) {
+				names = append(names, k)
+			}
+		}
+	}
+	add(f.Environments)
+	for _, fl := range f.Flows {
+		add(fl.Environments)
+		for _, v := range fl.Deployments {
+			add(v.Environments)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // Variants returns the variant names of flow (in any spelling) in file

@@ -59,8 +59,8 @@
 //	triggers: [ {Prefect deployment trigger} ]   # passed to Prefect as written; replaced as a whole
 //	enforce_parameter_schema: true
 //
-// A key whose value is null (for example "image:" with nothing after it)
-// counts as not set, so the level below shows through. Top-level keys that
+// A setting whose value is null (for example "image:" with nothing after
+// it) counts as not set, so the level below shows through. Top-level keys that
 // start with "x-" are ignored; they can hold YAML anchors to reuse with
 // aliases and "<<" merge keys anywhere in the file.
 //

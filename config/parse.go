@@ -19,7 +19,7 @@ import (
 
 // valueBudget caps how many YAML nodes are turned into Go values, so a file
 // that nests aliases ("billion laughs") fails instead of eating memory.
-const valueBudget = 1_000_000
+const valueBudget = 100_000
 
 // Keys accepted at each level of the file.
 var (

@@ -393,8 +393,12 @@ func checkRepository(s string) error {
 	if strings.Contains(s, "{{") {
 		return nil
 	}
-	if user, host, ok := strings.Cut(s, "@"); ok && !strings.Contains(s, "://") && strings.Contains(host, ":") && !strings.ContainsAny(user, "/:") {
-		return nil // scp-like syntax: git@github.com:org/repo.git
+	if user, host, ok := strings.Cut(s, "@"); ok && !strings.Contains(s, "://") && strings.Contains(host, ":") && !strings.Contains(user, "/") {
+		// scp-like syntax: git@github.com:org/repo.git
+		if strings.Contains(user, ":") {
+			return fmt.Errorf("the URL carries a password; %s", credentialsAdvice)
+		}
+		return nil
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
