@@ -1,0 +1,451 @@
+package prefect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Flow is a Prefect flow.
+type Flow struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Schedule is one schedule: exactly one of Cron, Interval (seconds) or RRule is set.
+type Schedule struct {
+	Cron       string  `json:"cron,omitempty"`
+	DayOr      *bool   `json:"day_or,omitempty"`
+	Interval   float64 `json:"interval,omitempty"`
+	AnchorDate string  `json:"anchor_date,omitempty"`
+	RRule      string  `json:"rrule,omitempty"`
+	Timezone   *string `json:"timezone,omitempty"`
+}
+
+// DeploymentSchedule is a schedule attached to a deployment.
+type DeploymentSchedule struct {
+	ID               string         `json:"id,omitempty"`
+	Schedule         Schedule       `json:"schedule"`
+	Active           bool           `json:"active"`
+	MaxScheduledRuns *int           `json:"max_scheduled_runs,omitempty"`
+	Parameters       map[string]any `json:"parameters"`
+	Slug             *string        `json:"slug,omitempty"`
+}
+
+// ConcurrencyOptions says what happens to runs beyond a deployment's concurrency limit.
+type ConcurrencyOptions struct {
+	CollisionStrategy  string `json:"collision_strategy"`
+	GracePeriodSeconds *int   `json:"grace_period_seconds,omitempty"`
+}
+
+// DeploymentSpec is the complete desired state of a deployment, sent as the body of
+// POST /deployments/ (an upsert keyed on flow and name). Every field is always sent, so an
+// upsert behaves the same on every 3.x server.
+type DeploymentSpec struct {
+	Name                   string               `json:"name"`
+	FlowID                 string               `json:"flow_id"`
+	Paused                 bool                 `json:"paused"`
+	Schedules              []DeploymentSchedule `json:"schedules"`
+	ConcurrencyLimit       *int                 `json:"concurrency_limit"`
+	ConcurrencyOptions     *ConcurrencyOptions  `json:"concurrency_options"`
+	EnforceParameterSchema bool                 `json:"enforce_parameter_schema"`
+	ParameterSchema        map[string]any       `json:"parameter_openapi_schema"`
+	Parameters             map[string]any       `json:"parameters"`
+	Tags                   []string             `json:"tags"`
+	Labels                 map[string]any       `json:"labels,omitempty"`
+	PullSteps              []map[string]any     `json:"pull_steps"`
+	WorkPoolName           string               `json:"work_pool_name,omitempty"`
+	WorkQueueName          string               `json:"work_queue_name,omitempty"`
+	Description            *string              `json:"description"`
+	Path                   *string              `json:"path"`
+	Version                string               `json:"version,omitempty"`
+	Entrypoint             string               `json:"entrypoint"`
+	JobVariables           map[string]any       `json:"job_variables"`
+}
+
+// MarshalJSON sends empty lists and maps rather than null, which the server refuses.
+func (s DeploymentSpec) MarshalJSON() ([]byte, error) {
+	type plain DeploymentSpec
+	p := plain(s)
+	p.Schedules = append([]DeploymentSchedule{}, p.Schedules...)
+	for i := range p.Schedules {
+		if p.Schedules[i].Parameters == nil {
+			p.Schedules[i].Parameters = map[string]any{}
+		}
+	}
+	if p.Parameters == nil {
+		p.Parameters = map[string]any{}
+	}
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	if p.PullSteps == nil {
+		p.PullSteps = []map[string]any{}
+	}
+	if p.JobVariables == nil {
+		p.JobVariables = map[string]any{}
+	}
+	return json.Marshal(p)
+}
+
+// GlobalConcurrencyLimit is the limit object behind a deployment's concurrency limit.
+type GlobalConcurrencyLimit struct {
+	Limit int `json:"limit"`
+}
+
+// Deployment is a deployment as the server returns it.
+type Deployment struct {
+	ID                     string                  `json:"id"`
+	Created                time.Time               `json:"created"`
+	Updated                time.Time               `json:"updated"`
+	Name                   string                  `json:"name"`
+	FlowID                 string                  `json:"flow_id"`
+	Version                *string                 `json:"version"`
+	Description            *string                 `json:"description"`
+	Paused                 bool                    `json:"paused"`
+	Status                 string                  `json:"status"`
+	Schedules              []DeploymentSchedule    `json:"schedules"`
+	GlobalConcurrencyLimit *GlobalConcurrencyLimit `json:"global_concurrency_limit"`
+	ConcurrencyOptions     *ConcurrencyOptions     `json:"concurrency_options"`
+	JobVariables           map[string]any          `json:"job_variables"`
+	Parameters             map[string]any          `json:"parameters"`
+	Tags                   []string                `json:"tags"`
+	Labels                 map[string]any          `json:"labels"`
+	WorkQueueName          *string                 `json:"work_queue_name"`
+	WorkPoolName           *string                 `json:"work_pool_name"`
+	ParameterSchema        map[string]any          `json:"parameter_openapi_schema"`
+	Path                   *string                 `json:"path"`
+	PullSteps              []map[string]any        `json:"pull_steps"`
+	Entrypoint             *string                 `json:"entrypoint"`
+	EnforceParameterSchema bool                    `json:"enforce_parameter_schema"`
+}
+
+// ConcurrencyLimit returns the deployment's concurrency limit, or nil when it has none.
+func (d *Deployment) ConcurrencyLimit() *int {
+	if d.GlobalConcurrencyLimit == nil {
+		return nil
+	}
+	n := d.GlobalConcurrencyLimit.Limit
+	return &n
+}
+
+// WorkPool describes a work pool.
+type WorkPool struct {
+	ID              string         `json:"id,omitempty"`
+	Name            string         `json:"name"`
+	Type            string         `json:"type"`
+	Description     string         `json:"description,omitempty"`
+	BaseJobTemplate map[string]any `json:"base_job_template,omitempty"`
+	IsPaused        bool           `json:"is_paused,omitempty"`
+	DefaultQueueID  string         `json:"default_queue_id,omitempty"`
+}
+
+// WorkQueue describes a queue of a work pool.
+type WorkQueue struct {
+	ID           string `json:"id,omitempty"`
+	Name         string `json:"name"`
+	WorkPoolName string `json:"work_pool_name,omitempty"`
+	Priority     *int   `json:"priority,omitempty"`
+}
+
+// State is a flow run's state.
+type State struct {
+	Type    string `json:"type"`
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+// Terminal reports whether the state is final.
+func (s State) Terminal() bool {
+	switch s.Type {
+	case "COMPLETED", "FAILED", "CANCELLED", "CRASHED":
+		return true
+	}
+	return false
+}
+
+// FlowRun is a flow run.
+type FlowRun struct {
+	ID                string         `json:"id"`
+	Name              string         `json:"name"`
+	DeploymentID      string         `json:"deployment_id"`
+	DeploymentVersion string         `json:"deployment_version"`
+	Parameters        map[string]any `json:"parameters"`
+	JobVariables      map[string]any `json:"job_variables"`
+	State             *State         `json:"state"`
+}
+
+// FlowRunCreate is the body of a request to run a deployment.
+type FlowRunCreate struct {
+	Name           string         `json:"name,omitempty"`
+	Parameters     map[string]any `json:"parameters,omitempty"`
+	Tags           []string       `json:"tags,omitempty"`
+	IdempotencyKey string         `json:"idempotency_key,omitempty"`
+	JobVariables   map[string]any `json:"job_variables,omitempty"`
+}
+
+// DeploymentFilter selects deployments. Empty fields do not filter.
+type DeploymentFilter struct {
+	// Names matches any of these deployment names.
+	Names []string
+	// TagsAll keeps deployments that carry every one of these tags.
+	TagsAll []string
+	// FlowNames matches any of these flow names.
+	FlowNames []string
+}
+
+// PageSize is the number of deployments asked for per filter request: the server's default
+// maximum, so listing needs as few requests as possible.
+const PageSize = 200
+
+// maxPages bounds pagination (200 × 500 = 100,000 deployments).
+const maxPages = 500
+
+// Health checks that the server answers /health.
+func (c *Client) Health(ctx context.Context) error {
+	var ok bool
+	_, err := c.do(ctx, request{op: "check server health", method: http.MethodGet, path: "/health"}, &ok)
+	return err
+}
+
+// ServerVersion returns the Prefect version of a self-hosted server (GET /admin/version).
+func (c *Client) ServerVersion(ctx context.Context) (string, error) {
+	var v string
+	_, err := c.do(ctx, request{op: "read server version", method: http.MethodGet, path: "/admin/version"}, &v)
+	return v, err
+}
+
+// EnsureFlow returns the flow called name, creating it when missing.
+func (c *Client) EnsureFlow(ctx context.Context, name string) (*Flow, error) {
+	var f Flow
+	_, err := c.do(ctx, request{op: fmt.Sprintf("create flow %q", name), method: http.MethodPost, path: "/flows/", body: map[string]any{"name": name}}, &f)
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// ReadFlowByName returns the flow called name; the error satisfies IsNotFound when it is missing.
+func (c *Client) ReadFlowByName(ctx context.Context, name string) (*Flow, error) {
+	var f Flow
+	_, err := c.do(ctx, request{op: fmt.Sprintf("read flow %q", name), method: http.MethodGet, path: "/flows/name/" + url.PathEscape(name)}, &f)
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// UpsertDeployment creates or replaces the deployment (flow, name) with spec. created is true when
+// the server made a new deployment.
+func (c *Client) UpsertDeployment(ctx context.Context, spec *DeploymentSpec) (d *Deployment, created bool, err error) {
+	d = new(Deployment)
+	status, err := c.do(ctx, request{op: fmt.Sprintf("upsert deployment %q", spec.Name), method: http.MethodPost, path: "/deployments/", body: spec}, d)
+	if err != nil {
+		return nil, false, err
+	}
+	return d, status == http.StatusCreated, nil
+}
+
+// ReadDeployment returns the deployment with this id.
+func (c *Client) ReadDeployment(ctx context.Context, id string) (*Deployment, error) {
+	d := new(Deployment)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("read deployment %s", id), method: http.MethodGet, path: "/deployments/" + url.PathEscape(id)}, d)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// ReadDeploymentByName returns the deployment name of flow flowName; the error satisfies
+// IsNotFound when it is missing.
+func (c *Client) ReadDeploymentByName(ctx context.Context, flowName, name string) (*Deployment, error) {
+	d := new(Deployment)
+	_, err := c.do(ctx, request{
+		op:     fmt.Sprintf("read deployment %q", flowName+"/"+name),
+		method: http.MethodGet,
+		path:   "/deployments/name/" + url.PathEscape(flowName) + "/" + url.PathEscape(name),
+	}, d)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// UpdateDeployment applies a partial update (PATCH) with the given fields.
+func (c *Client) UpdateDeployment(ctx context.Context, id string, fields map[string]any) error {
+	_, err := c.do(ctx, request{op: fmt.Sprintf("update deployment %s", id), method: http.MethodPatch, path: "/deployments/" + url.PathEscape(id), body: fields}, nil)
+	return err
+}
+
+// DeleteDeployment deletes a deployment and the automations it owns.
+func (c *Client) DeleteDeployment(ctx context.Context, id string) error {
+	if err := c.DeleteOwnedAutomations(ctx, id); err != nil && !IsNotFound(err) {
+		return err
+	}
+	_, err := c.do(ctx, request{op: fmt.Sprintf("delete deployment %s", id), method: http.MethodDelete, path: "/deployments/" + url.PathEscape(id)}, nil)
+	return err
+}
+
+// FilterDeployments lists every deployment matching f, paging past the server's limit of 200.
+func (c *Client) FilterDeployments(ctx context.Context, f DeploymentFilter) ([]Deployment, error) {
+	body := map[string]any{"sort": "NAME_ASC", "limit": PageSize}
+	deps := map[string]any{}
+	if len(f.Names) > 0 {
+		deps["name"] = map[string]any{"any_": f.Names}
+	}
+	if len(f.TagsAll) > 0 {
+		deps["tags"] = map[string]any{"all_": f.TagsAll}
+	}
+	if len(deps) > 0 {
+		body["deployments"] = deps
+	}
+	if len(f.FlowNames) > 0 {
+		body["flows"] = map[string]any{"name": map[string]any{"any_": f.FlowNames}}
+	}
+	var all []Deployment
+	for page := 0; page < maxPages; page++ {
+		body["offset"] = page * PageSize
+		var batch []Deployment
+		if _, err := c.do(ctx, request{op: "list deployments", method: http.MethodPost, path: "/deployments/filter", body: body, read: true}, &batch); err != nil {
+			return nil, err
+		}
+		all = append(all, batch...)
+		if len(batch) < PageSize {
+			return all, nil
+		}
+	}
+	return nil, fmt.Errorf("failed to list deployments: more than %d pages of %d", maxPages, PageSize)
+}
+
+// ReadWorkPool returns the work pool called name; the error satisfies IsNotFound when it is missing.
+func (c *Client) ReadWorkPool(ctx context.Context, name string) (*WorkPool, error) {
+	p := new(WorkPool)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("read work pool %q", name), method: http.MethodGet, path: "/work_pools/" + url.PathEscape(name)}, p)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// CreateWorkPool creates a work pool. Type must be set (the server's default is a legacy type).
+func (c *Client) CreateWorkPool(ctx context.Context, p WorkPool) (*WorkPool, error) {
+	if p.Type == "" {
+		return nil, fmt.Errorf("failed to create work pool %q: a type (process, docker, kubernetes, …) is required", p.Name)
+	}
+	out := new(WorkPool)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("create work pool %q", p.Name), method: http.MethodPost, path: "/work_pools/", body: p}, out)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadWorkQueue returns queue name of pool.
+func (c *Client) ReadWorkQueue(ctx context.Context, pool, name string) (*WorkQueue, error) {
+	q := new(WorkQueue)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("read work queue %q of pool %q", name, pool), method: http.MethodGet,
+		path: "/work_pools/" + url.PathEscape(pool) + "/queues/" + url.PathEscape(name)}, q)
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// CreateWorkQueue creates queue name in pool.
+func (c *Client) CreateWorkQueue(ctx context.Context, pool string, q WorkQueue) (*WorkQueue, error) {
+	out := new(WorkQueue)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("create work queue %q in pool %q", q.Name, pool), method: http.MethodPost,
+		path: "/work_pools/" + url.PathEscape(pool) + "/queues", body: q}, out)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateFlowRun starts a run of a deployment.
+func (c *Client) CreateFlowRun(ctx context.Context, deploymentID string, r FlowRunCreate) (*FlowRun, error) {
+	out := new(FlowRun)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("create a flow run of deployment %s", deploymentID), method: http.MethodPost,
+		path: "/deployments/" + url.PathEscape(deploymentID) + "/create_flow_run", body: r}, out)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadFlowRun returns a flow run with its current state.
+func (c *Client) ReadFlowRun(ctx context.Context, id string) (*FlowRun, error) {
+	out := new(FlowRun)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("read flow run %s", id), method: http.MethodGet, path: "/flow_runs/" + url.PathEscape(id)}, out)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// WaitFlowRun polls a flow run every interval until its state is terminal or ctx ends.
+func (c *Client) WaitFlowRun(ctx context.Context, id string, interval time.Duration) (*FlowRun, error) {
+	for {
+		fr, err := c.ReadFlowRun(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if fr.State != nil && fr.State.Terminal() {
+			return fr, nil
+		}
+		if err := sleepCtx(ctx, interval); err != nil {
+			return fr, fmt.Errorf("flow run %s did not finish: %w", id, err)
+		}
+	}
+}
+
+// ownerResource is how automations name the deployment that owns them.
+func ownerResource(deploymentID string) string { return "prefect.deployment." + deploymentID }
+
+// DeleteOwnedAutomations deletes the automations (triggers) owned by a deployment.
+func (c *Client) DeleteOwnedAutomations(ctx context.Context, deploymentID string) error {
+	_, err := c.do(ctx, request{op: fmt.Sprintf("delete the automations of deployment %s", deploymentID), method: http.MethodDelete,
+		path: "/automations/owned-by/" + url.PathEscape(ownerResource(deploymentID))}, nil)
+	return err
+}
+
+// Automation is an automation as the server returns it; the trigger and actions are kept as JSON.
+type Automation struct {
+	ID            string           `json:"id,omitempty"`
+	Name          string           `json:"name"`
+	Description   string           `json:"description"`
+	Enabled       bool             `json:"enabled"`
+	Trigger       map[string]any   `json:"trigger"`
+	Actions       []map[string]any `json:"actions"`
+	OwnerResource string           `json:"owner_resource,omitempty"`
+}
+
+// CreateDeploymentAutomation creates an automation owned by the deployment.
+func (c *Client) CreateDeploymentAutomation(ctx context.Context, deploymentID string, a Automation) (*Automation, error) {
+	a.OwnerResource = ownerResource(deploymentID)
+	if a.Actions == nil {
+		a.Actions = []map[string]any{}
+	}
+	out := new(Automation)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("create automation %q", a.Name), method: http.MethodPost, path: "/automations/", body: a}, out)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeploymentAutomations lists the automations related to a deployment: the ones it owns and the
+// ones whose trigger or actions reference it. (The server does not say which are owned; callers
+// that need to tell them apart name their automations, as Prefect does, "<deployment>__automation_<i>".)
+func (c *Client) DeploymentAutomations(ctx context.Context, deploymentID string) ([]Automation, error) {
+	var all []Automation
+	_, err := c.do(ctx, request{op: fmt.Sprintf("list the automations of deployment %s", deploymentID), method: http.MethodGet,
+		path: "/automations/related-to/" + url.PathEscape(ownerResource(deploymentID))}, &all)
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
