@@ -1,0 +1,26 @@
+# The two commands a fresh clone needs: `make demo` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/prefect-deploy
+
+.PHONY: test demo build bench lint venv
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) .
+
+venv:
+	@scripts/venv.sh >/dev/null
+
+# Unit and integration tests against a live local Prefect server and a process worker.
+test: venv
+	$(GO) mod download
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	scripts/prefect-server.sh --worker test-pool -- $(GO) test -race -shuffle=on -count=1 -timeout 30m ./...
+
+# Deploy examples/ to a throwaway local Prefect server, run one flow through a worker, print the table.
+demo: venv build
+	scripts/demo.sh
+
+bench: venv build
+	scripts/prefect-server.sh -- $(GO) run ./internal/bench $(BENCH_ARGS)

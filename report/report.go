@@ -1,0 +1,163 @@
+// Package report holds what a deploy or promote run did, deployment by deployment, and renders
+// it for people (a plan and a final table) and for programs (one JSON document).
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+)
+
+// Action is what happened, or under --dry-run would happen, to one deployment.
+type Action string
+
+// The actions a run reports.
+const (
+	Created        Action = "created"
+	Updated        Action = "updated"
+	Unchanged      Action = "unchanged"
+	WouldCreate    Action = "would-create"
+	WouldUpdate    Action = "would-update"
+	Skipped        Action = "skipped"
+	Failed         Action = "failed"
+	WouldBeRefused Action = "refused"
+)
+
+// Item is one deployment's line in a report.
+type Item struct {
+	// Name is the deployment name, e.g. "proj--main--etl--dev".
+	Name string `json:"name"`
+	// Flow is the Prefect flow name.
+	Flow string `json:"flow"`
+	// Env is the target environment.
+	Env string `json:"env"`
+	// ID is the deployment id once known.
+	ID string `json:"id,omitempty"`
+	// Action is what was done.
+	Action Action `json:"action"`
+	// URL links to the deployment in the Prefect UI.
+	URL string `json:"url,omitempty"`
+	// Version is the deployment's version string.
+	Version string `json:"version,omitempty"`
+	// Commit is the full commit hash deployed.
+	Commit string `json:"commit,omitempty"`
+	// PackageVersion is the PACKAGE_VERSION tag.
+	PackageVersion string `json:"package_version,omitempty"`
+	// Entrypoint is the flow's entrypoint.
+	Entrypoint string `json:"entrypoint,omitempty"`
+	// Source names where the deployment came from: a file:line, or the source deployment of a promotion.
+	Source string `json:"source,omitempty"`
+	// Changes lists the fields that differ from what the server held.
+	Changes []prefect.Change `json:"changes,omitempty"`
+	// Error is why this deployment failed or was skipped.
+	Error string `json:"error,omitempty"`
+}
+
+// Report is the outcome of one run.
+type Report struct {
+	// Command is "deploy" or "promote".
+	Command string `json:"command"`
+	// Env is the target environment; SourceEnv is set for promote.
+	Env       string `json:"env"`
+	SourceEnv string `json:"source_env,omitempty"`
+	// DryRun is true when nothing was written.
+	DryRun bool `json:"dry_run"`
+	// Server is the Prefect API URL.
+	Server string `json:"server,omitempty"`
+	// Deployments lists every deployment considered, sorted by name.
+	Deployments []Item `json:"deployments"`
+	// Counts sums the deployments by action.
+	Counts map[Action]int `json:"counts"`
+	// Warnings are problems that did not stop the run.
+	Warnings []string `json:"warnings,omitempty"`
+	// Requests counts what was sent to the Prefect API.
+	Requests struct {
+		Reads  int64 `json:"reads"`
+		Writes int64 `json:"writes"`
+	} `json:"requests"`
+}
+
+// Finish sorts the items and computes the counts.
+func (r *Report) Finish() {
+	sort.SliceStable(r.Deployments, func(i, j int) bool { return r.Deployments[i].Name < r.Deployments[j].Name })
+	r.Counts = map[Action]int{}
+	for _, d := range r.Deployments {
+		r.Counts[d.Action]++
+	}
+	if r.Deployments == nil {
+		r.Deployments = []Item{}
+	}
+}
+
+// Failed reports whether any deployment failed.
+func (r *Report) Failed() bool { return r.Counts[Failed] > 0 }
+
+// WriteJSON writes the report as one indented JSON document.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WritePlan writes, per deployment, what will change and which fields.
+func (r *Report) WritePlan(w io.Writer) {
+	for _, d := range r.Deployments {
+		switch d.Action {
+		case Unchanged:
+			fmt.Fprintf(w, "  = %s (unchanged)\n", d.Name)
+		case Created, WouldCreate:
+			fmt.Fprintf(w, "  + %s (new, %s)\n", d.Name, d.Entrypoint)
+		case Updated, WouldUpdate:
+			fmt.Fprintf(w, "  ~ %s\n", d.Name)
+			for _, c := range d.Changes {
+				fmt.Fprintf(w, "      %s: %s -> %s\n", c.Field, c.From, c.To)
+			}
+		case Skipped:
+			fmt.Fprintf(w, "  - %s (skipped: %s)\n", d.Name, d.Error)
+		case Failed, WouldBeRefused:
+			fmt.Fprintf(w, "  ! %s: %s\n", d.Name, d.Error)
+		}
+	}
+}
+
+// WriteTable writes the final table: one row per deployment, then the counts.
+func (r *Report) WriteTable(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEPLOYMENT\tACTION\tVERSION\tURL")
+	for _, d := range r.Deployments {
+		link := d.URL
+		if d.Action == Failed {
+			link = d.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, d.Action, d.Version, link)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, r.Summary())
+}
+
+// Summary is one line of counts, e.g. "3 deployments: 1 created, 2 unchanged".
+func (r *Report) Summary() string {
+	var parts []string
+	for _, a := range []Action{Created, Updated, Unchanged, WouldCreate, WouldUpdate, Skipped, WouldBeRefused, Failed} {
+		if n := r.Counts[a]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, a))
+		}
+	}
+	noun := "deployments"
+	if len(r.Deployments) == 1 {
+		noun = "deployment"
+	}
+	s := fmt.Sprintf("%d %s", len(r.Deployments), noun)
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	if r.DryRun {
+		s += " (dry run: nothing written)"
+	}
+	return s
+}
