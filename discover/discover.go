@@ -1,0 +1,157 @@
+// Package discover decides which Prefect flows a repository contains, by
+// reading its Python source without running Python.
+//
+// A flow is a module-level function (def or async def at indentation 0)
+// decorated with Prefect's flow decorator, in any of the forms Prefect
+// accepts: @flow, @flow(), @flow(...), @prefect.flow, @prefect.flow(...),
+// and aliases bound by imports such as "from prefect import flow as f" or
+// "import prefect as pf". A name counts as Prefect's flow only when the file
+// binds it by an import from prefect (or prefect.flows) before the
+// decorator, so text in strings, comments and docstrings, @task, and a flow
+// decorator imported from another library are never flows.
+//
+// Discovery is static and conservative. Imports anywhere in a file (also
+// inside try/except or if blocks) bind names from that line on; a later
+// module-level import, def, class or plain assignment of the same name
+// rebinds it. Star imports bind "flow" only when they import from prefect or
+// prefect.flows.
+//
+// Discover reports, as a [Warning] and without failing:
+//   - a flow decorator on an indented function (a method or a function
+//     inside a block), which is not deployed;
+//   - @flow or @prefect.flow whose first name the file never binds (usually
+//     a missing import); the function is not treated as a flow;
+//   - a name= or description= that is not a string literal (the function
+//     name or the docstring is used instead) and options passed with **;
+//   - a file that is not valid Python as far as tokens go (unterminated
+//     string, unbalanced brackets, invalid UTF-8); other files continue.
+//
+// The flow name is standardised with [naming.StandardizeFlow].
+package discover
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Flow is one Prefect flow found in the source.
+type Flow struct {
+	// Name is the standardised flow name: the literal name= if given, else
+	// the function name, passed through naming.StandardizeFlow.
+	Name string `json:"name"`
+	// DeclaredName is the literal name= of the decorator, or "".
+	DeclaredName string `json:"declared_name,omitempty"`
+	// Function is the name of the decorated function.
+	Function string `json:"function"`
+	// File is the path of the file relative to the root, with forward
+	// slashes.
+	File string `json:"file"`
+	// Line is the 1-based line of the def keyword.
+	Line int `json:"line"`
+	// DecoratorLine is the 1-based line of the flow decorator's "@".
+	DecoratorLine int `json:"decorator_line"`
+	// Entrypoint is "<File>:<Function>", as Prefect deployments expect.
+	Entrypoint string `json:"entrypoint"`
+	// Description is the literal description= if given, else the docstring
+	// cleaned like Python's inspect.cleandoc.
+	Description string `json:"description,omitempty"`
+	// Async reports an async def.
+	Async bool `json:"async,omitempty"`
+	// Params are the function's parameters in declaration order.
+	Params []Param `json:"params"`
+}
+
+// Param is one parameter of a flow function.
+type Param struct {
+	// Name is the parameter name without * or **.
+	Name string `json:"name"`
+	// Annotation is the annotation's source text with whitespace
+	// normalised, or "".
+	Annotation string `json:"annotation,omitempty"`
+	// Default is the default value's source text with whitespace
+	// normalised, or "".
+	Default string `json:"default,omitempty"`
+	// Kind is "positional", "vararg" (*args), "kwonly" or "varkw"
+	// (**kwargs).
+	Kind string `json:"kind"`
+	// HasDefault reports whether the parameter has a default value.
+	HasDefault bool `json:"has_default,omitempty"`
+	// Description is the parameter's entry in the docstring's Google-style
+	// "Args:" section, or "".
+	Description string `json:"description,omitempty"`
+}
+
+// Parameter kinds, the values of [Param.Kind].
+const (
+	KindPositional  = "positional"
+	KindVarArg      = "vararg"
+	KindKeywordOnly = "kwonly"
+	KindVarKeyword  = "varkw"
+)
+
+// Warning is a problem found in a user's file that does not stop discovery.
+type Warning struct {
+	// File is the path relative to the root, with forward slashes.
+	File string `json:"file"`
+	// Line and Column are 1-based; Column counts characters. Both are 0
+	// when the warning concerns the whole file.
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+// String returns "file:line:col: message", or "file: message" when the
+// warning has no position.
+func (w Warning) String() string {
+	if w.Line == 0 {
+		return fmt.Sprintf("%s: %s", w.File, w.Message)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", w.File, w.Line, w.Column, w.Message)
+}
+
+// Result is what [Discover] found: flows sorted by File then Line, and
+// warnings sorted by File, Line and Column.
+type Result struct {
+	Flows    []Flow    `json:"flows"`
+	Warnings []Warning `json:"warnings"`
+}
+
+// Options tunes [Discover].
+type Options struct {
+	// Exclude lists extra paths to skip, on top of the default skip list.
+	// A pattern without "/" is matched (path.Match syntax) against every
+	// directory and file name, so "tests" skips every tests directory and
+	// "*_test.py" every such file; a pattern with "/" is matched against
+	// the slash-separated path relative to the root and each of its parent
+	// directories, so "legacy/*" skips everything directly below legacy.
+	Exclude []string
+}
+
+// Duplicates returns the groups of two or more flows that share a Name,
+// ordered by Name; each group is sorted by File then Line. Such flows would
+// map to the same deployment.
+func (r *Result) Duplicates() [][]Flow {
+	byName := map[string][]Flow{}
+	for _, f := range r.Flows {
+		byName[f.Name] = append(byName[f.Name], f)
+	}
+	var groups [][]Flow
+	for _, g := range byName {
+		if len(g) > 1 {
+			slices.SortFunc(g, compareFlows)
+			groups = append(groups, g)
+		}
+	}
+	slices.SortFunc(groups, func(a, b []Flow) int { return cmp.Compare(a[0].Name, b[0].Name) })
+	return groups
+}
+
+func compareFlows(a, b Flow) int {
+	return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+}
+
+func compareWarnings(a, b Warning) int {
+	return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
+		cmp.Compare(a.Column, b.Column), cmp.Compare(a.Message, b.Message))
+}

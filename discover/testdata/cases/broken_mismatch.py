@@ -1,0 +1,3 @@
+from prefect import flow
+
+VALUES = [1, 2)

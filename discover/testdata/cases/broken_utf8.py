@@ -1,0 +1,7 @@
+from prefect import flow
+
+NAME = "café"
+
+@flow
+def latin1():
+    pass

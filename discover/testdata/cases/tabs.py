@@ -1,0 +1,9 @@
+from prefect import flow
+
+
+@flow
+def tabs():
+	"""Tabs
+	inside	here
+		deeper
+	"""
