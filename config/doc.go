@@ -35,7 +35,7 @@
 //	env: {KEY: value}          # env vars for flow runs; values are strings, numbers or booleans, kept as written
 //	code_source:               # how the worker gets the code
 //	  type: image | git
-//	  repository: https://github.com/org/repo.git                      # git: required
+//	  repository: https://github.com/org/repo.git                      # git: optional (default: the GitHub repository, else the origin remote)
 //	  directory: /opt/prefect/flows                                    # image: working directory (default /opt/prefect)
 //	  credentials: "{{ prefect.blocks.github-credentials.my-creds }}"  # git, optional: a block reference only
 //	  access_token_env: GITHUB_TOKEN                                   # git, optional: env var on the worker holding a token
@@ -78,7 +78,8 @@
 //   - timezone: an IANA name (time zone data is built in).
 //   - concurrency_limit: limit at least 1; grace_period_seconds in
 //     60..86400 and only with collision_strategy.
-//   - code_source: git needs a repository; image-only and git-only keys are
+//   - code_source: git without repository clones the GitHub repository (or the
+//     checkout's origin remote); image-only and git-only keys are
 //     not mixed; credentials must be a "{{ prefect.blocks.<type>.<name> }}"
 //     reference, and a repository URL with a user or token, a credentials
 //     value that is not a block reference or a token in access_token_env is

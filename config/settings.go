@@ -352,10 +352,6 @@ func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
 	}
 	switch cs.Type {
 	case CodeSourceGit:
-		if keys["repository"] == nil {
-			p.errorf(keys["type"], "%s: type git needs a repository", at)
-			valid = false
-		}
 		if k := keys["directory"]; k != nil {
 			p.errorf(k, "%s.directory: applies to type image only", at)
 			valid = false

@@ -238,6 +238,22 @@ func (c *Client) ReadFlowByName(ctx context.Context, name string) (*Flow, error)
 	return &f, nil
 }
 
+// FilterFlows returns the flows with any of these names (flows that do not exist are absent),
+// asking for at most PageSize names per request.
+func (c *Client) FilterFlows(ctx context.Context, names []string) ([]Flow, error) {
+	var all []Flow
+	for start := 0; start < len(names); start += PageSize {
+		batch := names[start:min(start+PageSize, len(names))]
+		var got []Flow
+		body := map[string]any{"limit": PageSize, "flows": map[string]any{"name": map[string]any{"any_": batch}}}
+		if _, err := c.do(ctx, request{op: "list flows", method: http.MethodPost, path: "/flows/filter", body: body, read: true}, &got); err != nil {
+			return nil, err
+		}
+		all = append(all, got...)
+	}
+	return all, nil
+}
+
 // UpsertDeployment creates or replaces the deployment (flow, name) with spec. created is true when
 // the server made a new deployment.
 func (c *Client) UpsertDeployment(ctx context.Context, spec *DeploymentSpec) (d *Deployment, created bool, err error) {
@@ -448,4 +464,22 @@ func (c *Client) DeploymentAutomations(ctx context.Context, deploymentID string)
 		return nil, err
 	}
 	return all, nil
+}
+
+// LogLine is one log record of a flow run.
+type LogLine struct {
+	Level     int       `json:"level"`
+	Message   string    `json:"message"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+// FlowRunLogs returns up to limit log lines of a flow run, oldest first.
+func (c *Client) FlowRunLogs(ctx context.Context, flowRunID string, limit int) ([]LogLine, error) {
+	if limit <= 0 || limit > PageSize {
+		limit = PageSize
+	}
+	var out []LogLine
+	body := map[string]any{"limit": limit, "sort": "TIMESTAMP_ASC", "logs": map[string]any{"flow_run_id": map[string]any{"any_": []string{flowRunID}}}}
+	_, err := c.do(ctx, request{op: fmt.Sprintf("read the logs of flow run %s", flowRunID), method: http.MethodPost, path: "/logs/filter", body: body, read: true}, &out)
+	return out, err
 }

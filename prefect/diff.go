@@ -284,10 +284,11 @@ func orEmptyList(l []map[string]any) []map[string]any {
 // jsonEqual compares two values as JSON documents, so 3 and 3.0, or a typed struct and the map
 // the server sent back, compare equal.
 func jsonEqual(a, b any) bool {
-	return reflect.DeepEqual(canonical(a), canonical(b))
+	return reflect.DeepEqual(Canonical(a), Canonical(b))
 }
 
-func canonical(v any) any {
+// Canonical returns v as a JSON round trip would: maps of any, float64 numbers, []any lists.
+func Canonical(v any) any {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return v

@@ -238,3 +238,63 @@ func tail(path string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Worker is a running `prefect worker` polling a process work pool.
+type Worker struct {
+	// Pool is the work pool name.
+	Pool string
+	cmd  *exec.Cmd
+	log  string
+}
+
+// StartWorker creates the process work pool pool on the server at apiURL (if missing) and
+// starts a worker polling it, stopped when the test ends. Flow runs execute with the .venv's
+// Python.
+func StartWorker(t testing.TB, apiURL, pool string) *Worker {
+	t.Helper()
+	skipShort(t)
+	bin, err := Bin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	env := append(cleanEnv(), "PREFECT_API_URL="+apiURL, "PREFECT_HOME="+home, "PREFECT_LOGGING_LEVEL=INFO")
+	create := exec.Command(filepath.Join(bin, "prefect"), "--no-prompt", "work-pool", "create", pool, "--type", "process", "--overwrite")
+	create.Env = env
+	if out, err := create.CombinedOutput(); err != nil {
+		t.Fatalf("failed to create work pool %q: %v\n%s", pool, err, out)
+	}
+	w := &Worker{Pool: pool, log: filepath.Join(home, "worker.log")}
+	logf, err := os.Create(w.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(bin, "prefect"), "worker", "start", "--pool", pool, "--type", "process", "--prefetch-seconds", "5")
+	cmd.Env = append(env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Dir = home
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.cmd = cmd
+	t.Cleanup(func() {
+		logf.Close()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("worker log (last lines):\n%s", tail(w.log))
+		}
+	})
+	return w
+}
+
+// Log returns the last lines of the worker's log.
+func (w *Worker) Log() string { return tail(w.log) }

@@ -1,0 +1,270 @@
+// Package cli is the command line of prefect-deploy: it parses flags, reads connection settings
+// from the environment, runs deploy, promote or flows, and prints a plan and a table (or one JSON
+// document). Exit codes: 0 success, 1 failure, 2 usage error.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"strings"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// Env is the process environment seen by a command.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Dir is the working directory ("" = the process's).
+	Dir string
+}
+
+// usageError marks errors in the command line itself.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+const usageText = `prefect-deploy deploys Prefect flows from a repository and promotes them between environments.
+
+Usage:
+  prefect-deploy deploy  --env ENV [flags]      discover flows, plan, and upsert deployments
+  prefect-deploy promote --source-env S --env T [flags]
+                                                copy tested deployments into another environment
+  prefect-deploy flows   [--source-root DIR]    list the flows discovery finds (no server needed)
+  prefect-deploy github-action                  run as the GitHub Action (inputs from INPUT_* variables)
+  prefect-deploy version
+
+Connection settings come from the environment: PREFECT_API_URL, PREFECT_API_KEY (Prefect Cloud),
+PREFECT_API_AUTH_STRING (self-hosted basic auth), PREFECT_CLIENT_CUSTOM_HEADERS,
+PREFECT_API_SSL_CERT_FILE, PREFECT_API_TLS_INSECURE_SKIP_VERIFY, PREFECT_UI_URL.
+
+Run "prefect-deploy COMMAND -h" for a command's flags.
+`
+
+// Version is the program version, set at build time.
+var Version = "dev"
+
+// Run runs the command line args (without the program name) and returns the exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usageText)
+		return ExitUsage
+	}
+	var err error
+	switch args[0] {
+	case "deploy":
+		_, err = runDeploy(ctx, args[1:], env)
+	case "promote":
+		_, err = runPromote(ctx, args[1:], env)
+	case "flows":
+		err = runFlows(args[1:], env)
+	case "github-action":
+		err = runGitHubAction(ctx, env)
+	case "version", "--version":
+		fmt.Fprintln(env.Stdout, "prefect-deploy", Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usageText)
+	default:
+		err = usagef("unknown command %q (want deploy, promote, flows, github-action or version)", args[0])
+	}
+	return exitCode(err, env.Stderr)
+}
+
+// failedDeployments is returned when the run finished but some deployments failed.
+var errFailedDeployments = errors.New("some deployments failed (see the table above)")
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "error: %s\n", ue.msg)
+		return ExitUsage
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(stderr, "error: %s\n", line)
+	}
+	return ExitFailure
+}
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// parseKV parses KEY=VALUE items (from a flag named name).
+func parseKV(name string, items []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, it := range items {
+		k, v, ok := strings.Cut(it, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, usagef("--%s %q: want KEY=VALUE", name, it)
+		}
+		if !validEnvName(k) {
+			return nil, usagef("--%s %q: %q is not a valid environment variable name", name, it, k)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func validEnvName(k string) bool {
+	for i, r := range k {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return k != ""
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// loadConfig loads the --config file, or prefect-deploy.yaml when present.
+func loadConfig(pathFlag string, env Env) (*config.File, error) {
+	p := pathFlag
+	explicit := p != ""
+	if !explicit {
+		p = config.DefaultFileName
+	}
+	if env.Dir != "" && !strings.HasPrefix(p, "/") {
+		p = env.Dir + "/" + p
+	}
+	f, err := config.Load(p)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// newClient builds a Prefect client from the environment and checks the server answers.
+func newClient(ctx context.Context, env Env) (*prefect.Client, error) {
+	cfg, err := prefect.ConfigFromEnv(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	prefect.Version = Version
+	c, err := prefect.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Health(ctx); err != nil {
+		return nil, fmt.Errorf("cannot reach the Prefect API at %s: %w", cfg.APIURL, err)
+	}
+	return c, nil
+}
+
+// githubDefault returns a value from the GitHub Actions context when running there.
+func githubDefault(env Env, what string) string {
+	if env.Getenv("GITHUB_ACTIONS") != "true" {
+		return ""
+	}
+	switch what {
+	case "project":
+		return path.Base(env.Getenv("GITHUB_REPOSITORY"))
+	case "branch":
+		if b := env.Getenv("GITHUB_HEAD_REF"); b != "" {
+			return b
+		}
+		if env.Getenv("GITHUB_REF_TYPE") == "branch" {
+			return env.Getenv("GITHUB_REF_NAME")
+		}
+	case "commit":
+		return env.Getenv("GITHUB_SHA")
+	}
+	return ""
+}
+
+// defaultRepository is the git URL workers clone for the git code source, when the config
+// names none: the GitHub repository, else the source's origin remote (without credentials).
+func defaultRepository(env Env, dir string) string {
+	if repo := env.Getenv("GITHUB_REPOSITORY"); repo != "" {
+		server := env.Getenv("GITHUB_SERVER_URL")
+		if server == "" {
+			server = "https://github.com"
+		}
+		return strings.TrimRight(server, "/") + "/" + repo + ".git"
+	}
+	cmd := exec.Command("git", "remote", "get-url", "origin")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	u := strings.TrimSpace(string(out))
+	if parsed, err := url.Parse(u); err == nil && parsed.User != nil {
+		parsed.User = nil
+		u = parsed.String()
+	}
+	return u
+}
+
+// output prints a report in the chosen format.
+func output(rep *report.Report, format string, env Env) {
+	if format == "json" {
+		_ = rep.WriteJSON(env.Stdout)
+		return
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(env.Stderr, "warning: %s\n", w)
+	}
+	if rep.DryRun {
+		fmt.Fprintf(env.Stdout, "Plan for %s (dry run, nothing written):\n", describeTarget(rep))
+		rep.WritePlan(env.Stdout)
+		fmt.Fprintln(env.Stdout, rep.Summary())
+		return
+	}
+	var changed bool
+	for _, d := range rep.Deployments {
+		if len(d.Changes) > 0 || d.Action == report.Created {
+			changed = true
+		}
+	}
+	if changed {
+		fmt.Fprintf(env.Stdout, "Changes for %s:\n", describeTarget(rep))
+		rep.WritePlan(env.Stdout)
+		fmt.Fprintln(env.Stdout)
+	}
+	rep.WriteTable(env.Stdout)
+}
+
+func describeTarget(rep *report.Report) string {
+	if rep.SourceEnv != "" {
+		return fmt.Sprintf("promotion %s -> %s", rep.SourceEnv, rep.Env)
+	}
+	return "environment " + rep.Env
+}

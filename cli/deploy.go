@@ -1,0 +1,298 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+)
+
+// deployFlags are the deploy command's flags.
+type deployFlags struct {
+	env, project, branch, commit, packageVersion string
+	sourceRoot, configPath, flows, image         string
+	workPool, output                             string
+	envVars, prefectYAML, stepOutputs            multiFlag
+	prefectYAMLSelect, prefectYAMLNaming         string
+	dryRun                                       bool
+	concurrency                                  int
+}
+
+func newDeployFlagSet(f *deployFlags, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.env, "env", "", "target environment, e.g. dev (required)")
+	fs.StringVar(&f.project, "project", "", "project name (default: config project, else the GitHub repository name)")
+	fs.StringVar(&f.branch, "branch", "", "branch name (default: from the GitHub context)")
+	fs.StringVar(&f.commit, "commit", "", "full commit SHA deployed (default: from the GitHub context)")
+	fs.StringVar(&f.packageVersion, "package-version", "", "package version recorded in the PACKAGE_VERSION tag (required)")
+	fs.StringVar(&f.sourceRoot, "source-root", "", "directory scanned for flows (default: config source_root, else .)")
+	fs.StringVar(&f.configPath, "config", "", "config file (default: "+config.DefaultFileName+" when present)")
+	fs.StringVar(&f.flows, "flows", "all", "flows to deploy: all, or a comma-separated list (my-flow or my_flow)")
+	fs.StringVar(&f.image, "image", "", "container image for every deployment (overrides the config)")
+	fs.StringVar(&f.workPool, "work-pool", "", "work pool for deployments whose config names none")
+	fs.Var(&f.envVars, "env-var", "KEY=VALUE env var for flow runs (repeatable; overrides the config)")
+	fs.Var(&f.prefectYAML, "prefect-yaml", "prefect.yaml files to deploy, as a glob (repeatable)")
+	fs.Var(&f.stepOutputs, "step-output", "STEP_ID.KEY=VALUE output of a prefect.yaml build/push step that is not run here (repeatable)")
+	fs.StringVar(&f.prefectYAMLSelect, "prefect-yaml-select", "suffix", `which prefect.yaml entries the environment deploys: "suffix" (names ending in --ENV), "all", or a glob on entry names`)
+	fs.StringVar(&f.prefectYAMLNaming, "prefect-yaml-naming", "keep", `"keep" the entries' names, or "product" to name them <project>--<branch>--<flow>--<env>`)
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
+	fs.IntVar(&f.concurrency, "concurrency", 4, "deployments written at once")
+	fs.StringVar(&f.output, "output", "text", "text or json")
+	return fs
+}
+
+func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, error) {
+	var f deployFlags
+	fs := newDeployFlagSet(&f, env.Stderr)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil, err
+		}
+		return nil, usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	opts, cfg, err := deployOptions(&f, env)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.prefectYAML) > 0 || (cfg != nil && len(cfg.PrefectYAML) > 0) {
+		extra, err := prefectYAMLTargets(&f, cfg, opts.Meta, env)
+		if err != nil {
+			return nil, err
+		}
+		opts.Extra = extra
+		if !flagSet(fs, "flows") && !flagSet(fs, "source-root") {
+			opts.NoDiscovery = true
+		}
+	}
+	// All input is checked before contacting the server.
+	targets, warnings, err := deploy.Targets(opts)
+	if err != nil {
+		printWarnings(warnings, f.output, env)
+		return nil, err
+	}
+	c, err := newClient(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	rep := &report.Report{Command: "deploy", Env: opts.Meta.Env, DryRun: f.dryRun, Warnings: warnings, Server: c.Config().APIURL}
+	if f.output == "text" && !f.dryRun {
+		opts.Progress = env.Stderr
+	}
+	err = deploy.Execute(ctx, c, rep, targets, f.dryRun, deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress})
+	rep.Requests.Reads, rep.Requests.Writes = c.Requests()
+	if err != nil {
+		return rep, err
+	}
+	output(rep, f.output, env)
+	if rep.Failed() {
+		return rep, errFailedDeployments
+	}
+	return rep, nil
+}
+
+func printWarnings(ws []string, format string, env Env) {
+	if format == "json" {
+		return
+	}
+	for _, w := range ws {
+		fmt.Fprintf(env.Stderr, "warning: %s\n", w)
+	}
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			found = true
+		}
+	})
+	return found
+}
+
+// deployOptions validates the flags and fills defaults from the config and the GitHub context.
+func deployOptions(f *deployFlags, env Env) (deploy.Options, *config.File, error) {
+	var o deploy.Options
+	if f.output != "text" && f.output != "json" {
+		return o, nil, usagef("--output must be text or json, got %q", f.output)
+	}
+	if f.concurrency < 1 || f.concurrency > 64 {
+		return o, nil, usagef("--concurrency must be between 1 and 64, got %d", f.concurrency)
+	}
+	cfg, err := loadConfig(f.configPath, env)
+	if err != nil {
+		return o, nil, err
+	}
+	meta, err := metaFrom(f.env, f.project, f.branch, f.commit, f.packageVersion, cfg, env, true)
+	if err != nil {
+		return o, nil, err
+	}
+	envVars, err := parseKV("env-var", f.envVars)
+	if err != nil {
+		return o, nil, err
+	}
+	root := f.sourceRoot
+	if root == "" && cfg != nil {
+		root = cfg.SourceDir()
+	}
+	if root == "" {
+		root = "."
+	}
+	if env.Dir != "" && !filepath.IsAbs(root) {
+		root = filepath.Join(env.Dir, root)
+	}
+	o = deploy.Options{
+		Meta: meta, SourceRoot: root, Config: cfg, Flows: splitList(f.flows),
+		Image: f.image, EnvVars: envVars, WorkPool: f.workPool,
+		Repository: defaultRepository(env, root), DryRun: f.dryRun, Concurrency: f.concurrency,
+	}
+	return o, cfg, nil
+}
+
+// metaFrom checks the naming inputs and fills them from the config and GitHub context.
+func metaFrom(envName, project, branch, commit, pkgVersion string, cfg *config.File, env Env, needVersion bool) (deploy.Meta, error) {
+	var missing []string
+	if envName == "" {
+		missing = append(missing, "--env")
+	}
+	if project == "" && cfg != nil {
+		project = cfg.Project
+	}
+	if project == "" {
+		project = githubDefault(env, "project")
+	}
+	if project == "" {
+		missing = append(missing, "--project (or project: in the config)")
+	}
+	if branch == "" {
+		branch = githubDefault(env, "branch")
+	}
+	if branch == "" {
+		missing = append(missing, "--branch")
+	}
+	if needVersion {
+		if commit == "" {
+			commit = githubDefault(env, "commit")
+		}
+		if commit == "" {
+			missing = append(missing, "--commit")
+		}
+		if pkgVersion == "" {
+			missing = append(missing, "--package-version")
+		}
+	}
+	if len(missing) > 0 {
+		return deploy.Meta{}, usagef("missing %s", strings.Join(missing, ", "))
+	}
+	if needVersion && !isHex(commit) {
+		return deploy.Meta{}, usagef("--commit %q is not a commit SHA (hexadecimal)", commit)
+	}
+	return deploy.Meta{Project: project, Branch: branch, Env: envName, Commit: commit, PackageVersion: pkgVersion}, nil
+}
+
+func isHex(s string) bool {
+	if len(s) < 7 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// runFlows lists what discovery finds, without contacting a server.
+func runFlows(args []string, env Env) error {
+	fs := flag.NewFlagSet("flows", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	root := fs.String("source-root", "", "directory scanned for flows (default: config source_root, else .)")
+	cfgPath := fs.String("config", "", "config file (default: "+config.DefaultFileName+" when present)")
+	format := fs.String("output", "text", "text or json")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usagef("%v", err)
+	}
+	if *format != "text" && *format != "json" {
+		return usagef("--output must be text or json, got %q", *format)
+	}
+	r := *root
+	if r == "" {
+		cfg, err := loadConfig(*cfgPath, env)
+		if err != nil {
+			return err
+		}
+		if cfg != nil {
+			r = cfg.SourceDir()
+		}
+	}
+	if r == "" {
+		r = "."
+	}
+	if env.Dir != "" && !filepath.IsAbs(r) {
+		r = filepath.Join(env.Dir, r)
+	}
+	res, err := discover.Discover(r, discover.Options{})
+	if err != nil {
+		return fmt.Errorf("failed to discover flows under %q: %w", r, err)
+	}
+	dups := res.Duplicates()
+	if *format == "json" {
+		type flowOut struct {
+			discover.Flow
+			Schema map[string]any `json:"parameter_schema"`
+		}
+		out := struct {
+			Root       string             `json:"root"`
+			Flows      []flowOut          `json:"flows"`
+			Duplicates [][]discover.Flow  `json:"duplicates"`
+			Warnings   []discover.Warning `json:"warnings"`
+		}{Root: r, Duplicates: dups, Warnings: res.Warnings}
+		out.Flows = []flowOut{}
+		for _, fl := range res.Flows {
+			out.Flows = append(out.Flows, flowOut{fl, fl.ParameterSchema()})
+		}
+		if out.Duplicates == nil {
+			out.Duplicates = [][]discover.Flow{}
+		}
+		if out.Warnings == nil {
+			out.Warnings = []discover.Warning{}
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(env.Stdout, "%d flows under %s\n", len(res.Flows), r)
+	for _, fl := range res.Flows {
+		desc := strings.SplitN(fl.Description, "\n", 2)[0]
+		fmt.Fprintf(env.Stdout, "  %-30s %s  (%s:%d)", fl.Name, fl.Entrypoint, fl.File, fl.Line)
+		if desc != "" {
+			fmt.Fprintf(env.Stdout, "  %s", desc)
+		}
+		fmt.Fprintln(env.Stdout)
+	}
+	for _, g := range dups {
+		var places []string
+		for _, fl := range g {
+			places = append(places, fmt.Sprintf("%s:%d", fl.File, fl.Line))
+		}
+		fmt.Fprintf(env.Stdout, "duplicate: flow %q is defined at %s\n", g[0].Name, strings.Join(places, " and "))
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(env.Stdout, "warning: %s\n", w)
+	}
+	return nil
+}

@@ -1,0 +1,262 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+)
+
+// API is the part of the Prefect client that planning and applying use.
+type API interface {
+	FilterFlows(ctx context.Context, names []string) ([]prefect.Flow, error)
+	FilterDeployments(ctx context.Context, f prefect.DeploymentFilter) ([]prefect.Deployment, error)
+	ReadWorkPool(ctx context.Context, name string) (*prefect.WorkPool, error)
+	EnsureFlow(ctx context.Context, name string) (*prefect.Flow, error)
+	UpsertDeployment(ctx context.Context, spec *prefect.DeploymentSpec) (*prefect.Deployment, bool, error)
+	DeploymentAutomations(ctx context.Context, deploymentID string) ([]prefect.Automation, error)
+	DeleteOwnedAutomations(ctx context.Context, deploymentID string) error
+	CreateDeploymentAutomation(ctx context.Context, deploymentID string, a prefect.Automation) (*prefect.Automation, error)
+	DeploymentURL(id string) string
+}
+
+// Step is one planned deployment: the target, what the server holds now, and what will change.
+type Step struct {
+	Target   Target
+	Existing *prefect.Deployment
+	Changes  []prefect.Change
+	// triggerChange is true when the owned automations differ from the config.
+	triggerChange bool
+}
+
+// Action is what applying the step does.
+func (s *Step) Action(dryRun bool) report.Action {
+	switch {
+	case s.Existing == nil && dryRun:
+		return report.WouldCreate
+	case s.Existing == nil:
+		return report.Created
+	case len(s.Changes) == 0:
+		return report.Unchanged
+	case dryRun:
+		return report.WouldUpdate
+	}
+	return report.Updated
+}
+
+// Plan reads what the server holds for every target, with as few requests as possible (one
+// flow filter and one deployment filter per 200 names, one read per work pool), checks that the
+// work pools exist, and computes each target's changes. It writes nothing.
+func Plan(ctx context.Context, api API, targets []Target) ([]*Step, error) {
+	if err := checkPools(ctx, api, targets); err != nil {
+		return nil, err
+	}
+	flowNames := map[string]bool{}
+	for _, t := range targets {
+		flowNames[t.FlowName] = true
+	}
+	flows, err := api.FilterFlows(ctx, sortedKeys(flowNames))
+	if err != nil {
+		return nil, fmt.Errorf("failed to read flows: %w", err)
+	}
+	flowID := map[string]string{}
+	flowName := map[string]string{}
+	for _, f := range flows {
+		flowID[f.Name] = f.ID
+		flowName[f.ID] = f.Name
+	}
+	existing := map[string]*prefect.Deployment{} // key: flow name + "/" + deployment name
+	var names []string
+	for _, t := range targets {
+		if flowID[t.FlowName] != "" {
+			names = append(names, t.Spec.Name)
+		}
+	}
+	sort.Strings(names)
+	for start := 0; start < len(names); start += prefect.PageSize {
+		batch := names[start:min(start+prefect.PageSize, len(names))]
+		deps, err := api.FilterDeployments(ctx, prefect.DeploymentFilter{Names: batch})
+		if err != nil {
+			return nil, fmt.Errorf("failed to read existing deployments: %w", err)
+		}
+		for i := range deps {
+			d := deps[i]
+			existing[flowName[d.FlowID]+"/"+d.Name] = &d
+		}
+	}
+	steps := make([]*Step, 0, len(targets))
+	for _, t := range targets {
+		s := &Step{Target: t}
+		s.Target.Spec.FlowID = flowID[t.FlowName]
+		if d := existing[t.FlowName+"/"+t.Spec.Name]; d != nil {
+			s.Existing = d
+			if !t.PausedSet {
+				s.Target.Spec.Paused = d.Paused // a redeploy keeps a pause made in the UI
+			}
+			s.Changes = prefect.Diff(&s.Target.Spec, d)
+		}
+		steps = append(steps, s)
+	}
+	if err := planTriggers(ctx, api, steps); err != nil {
+		return nil, err
+	}
+	return steps, nil
+}
+
+// checkPools reads each distinct work pool once and reports every missing one.
+func checkPools(ctx context.Context, api API, targets []Target) error {
+	users := map[string][]string{}
+	for _, t := range targets {
+		if p := t.Spec.WorkPoolName; p != "" {
+			users[p] = append(users[p], t.Spec.Name)
+		}
+	}
+	var problems []string
+	for _, pool := range sortedKeys(users) {
+		if _, err := api.ReadWorkPool(ctx, pool); err != nil {
+			if prefect.IsNotFound(err) {
+				problems = append(problems, fmt.Sprintf("work pool %q does not exist on the server (used by %s); create it first, e.g. `prefect work-pool create %s --type process`",
+					pool, describeUsers(users[pool]), pool))
+				continue
+			}
+			return err
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func describeUsers(names []string) string {
+	if len(names) <= 3 {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:3], ", "), len(names)-3)
+}
+
+// ApplyOptions controls Apply.
+type ApplyOptions struct {
+	// Concurrency bounds the deployments written at once (default 4).
+	Concurrency int
+	// Progress receives one line per finished deployment on long runs (nil: none).
+	Progress io.Writer
+}
+
+// Apply writes every step that changes something, with bounded concurrency, and returns one
+// report item per step. A failure on one deployment does not stop the others.
+func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []report.Item {
+	n := opts.Concurrency
+	if n <= 0 {
+		n = 4
+	}
+	items := make([]report.Item, len(steps))
+	// Flows first, each once.
+	flowErr := ensureFlows(ctx, api, steps, n)
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, n)
+	for i, s := range steps {
+		wg.Add(1)
+		go func(i int, s *Step) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			items[i] = applyOne(ctx, api, s, flowErr[s.Target.FlowName])
+			if k := done.Add(1); opts.Progress != nil && len(steps) >= 10 {
+				fmt.Fprintf(opts.Progress, "[%d/%d] %s %s\n", k, len(steps), items[i].Action, items[i].Name)
+			}
+		}(i, s)
+	}
+	wg.Wait()
+	return items
+}
+
+func ensureFlows(ctx context.Context, api API, steps []*Step, n int) map[string]error {
+	need := map[string][]*Step{}
+	for _, s := range steps {
+		if s.Target.Spec.FlowID == "" {
+			need[s.Target.FlowName] = append(need[s.Target.FlowName], s)
+		}
+	}
+	errs := map[string]error{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, n)
+	for name, users := range need {
+		wg.Add(1)
+		go func(name string, users []*Step) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			f, err := api.EnsureFlow(ctx, name)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs[name] = err
+				return
+			}
+			for _, s := range users {
+				s.Target.Spec.FlowID = f.ID
+			}
+		}(name, users)
+	}
+	wg.Wait()
+	return errs
+}
+
+func applyOne(ctx context.Context, api API, s *Step, flowErr error) report.Item {
+	it := ItemFor(s, false)
+	if flowErr != nil {
+		it.Action, it.Error = report.Failed, flowErr.Error()
+		return it
+	}
+	if it.Action == report.Unchanged {
+		return it
+	}
+	d, _, err := api.UpsertDeployment(ctx, &s.Target.Spec)
+	if err != nil {
+		it.Action, it.Error = report.Failed, err.Error()
+		return it
+	}
+	it.ID, it.URL = d.ID, api.DeploymentURL(d.ID)
+	if s.Target.TriggersSet {
+		if err := replaceTriggers(ctx, api, d.ID, s.Target); err != nil {
+			it.Action, it.Error = report.Failed, err.Error()
+		}
+	}
+	return it
+}
+
+// ItemFor is the report line of a step, before (dryRun) or as it is applied.
+func ItemFor(s *Step, dryRun bool) report.Item {
+	t := s.Target
+	it := report.Item{
+		Name: t.Spec.Name, Flow: t.FlowName, Env: envOf(t), Action: s.Action(dryRun),
+		Version: t.Spec.Version, Commit: t.Commit, PackageVersion: t.PackageVersion,
+		Entrypoint: t.Spec.Entrypoint, Source: t.Source, Changes: s.Changes,
+	}
+	if s.Existing != nil {
+		it.ID = s.Existing.ID
+	}
+	return it
+}
+
+func envOf(t Target) string {
+	if t.Name.Env != "" {
+		return t.Name.Env
+	}
+	for _, tag := range t.Spec.Tags {
+		if v, ok := strings.CutPrefix(tag, "ENV="); ok {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,352 @@
+// Package deploy turns the flows of a repository into Prefect deployments: it discovers flows
+// statically, applies the config file, builds each deployment's complete desired state (name,
+// tags, version, env vars, code source), compares it with what the server holds, and writes only
+// what changed, with bounded concurrency. Nothing is written when any input is wrong.
+package deploy
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+)
+
+// Target is one deployment to make: its name, the Prefect flow it belongs to, the desired state
+// and the automations (triggers) it should own.
+type Target struct {
+	// Name is the parsed deployment name (zero for prefect.yaml entries keeping their own names).
+	Name naming.Name
+	// FlowName is the Prefect flow name.
+	FlowName string
+	// Spec is the desired deployment; FlowID is filled in when the flow is known.
+	Spec prefect.DeploymentSpec
+	// Triggers are the automations the deployment owns, in Prefect's deployment-trigger form.
+	// TriggersSet says whether the config manages them at all.
+	Triggers    []map[string]any
+	TriggersSet bool
+	// PausedSet says whether the config decides the paused state; when false, a redeploy keeps
+	// the state the deployment has on the server.
+	PausedSet bool
+	// Source says where the target came from, e.g. "flows/etl.py:12".
+	Source string
+	// Commit and PackageVersion are the code version deployed.
+	Commit, PackageVersion string
+}
+
+// Meta is the code version and naming context of a run.
+type Meta struct {
+	Project, Branch, Env   string
+	Commit, PackageVersion string
+}
+
+// Version is the deployment version string: "<branch>-<short sha>".
+func (m Meta) Version() string { return m.Branch + "-" + shortSHA(m.Commit) }
+
+// Tags are the product's tags for a deployment.
+func (m Meta) Tags() []string {
+	return []string{
+		naming.Tag(naming.TagProject, m.Project),
+		naming.Tag(naming.TagBranch, m.Branch),
+		naming.Tag(naming.TagEnv, m.Env),
+		naming.Tag(naming.TagCommit, m.Commit),
+		naming.Tag(naming.TagPackageVersion, m.PackageVersion),
+	}
+}
+
+// Labels are the product's Prefect labels (the same facts as the tags).
+func (m Meta) Labels() map[string]any {
+	return map[string]any{
+		naming.TagProject:        m.Project,
+		naming.TagBranch:         m.Branch,
+		naming.TagEnv:            m.Env,
+		naming.TagCommit:         m.Commit,
+		naming.TagPackageVersion: m.PackageVersion,
+	}
+}
+
+func shortSHA(s string) string {
+	if len(s) > 7 {
+		return s[:7]
+	}
+	return s
+}
+
+// CodeSource says how a worker gets the code: baked into an image, or cloned with git at the
+// deployed commit.
+type CodeSource struct {
+	// Type is "image" or "git".
+	Type string
+	// Repository is the git URL (git).
+	Repository string
+	// Directory is the repository root inside the image (image).
+	Directory string
+	// Credentials is a block reference for git_clone (git).
+	Credentials string
+	// AccessTokenEnv names an env var on the worker holding a git token (git).
+	AccessTokenEnv string
+}
+
+// PullSteps returns the pull steps for this code source at commit.
+func (cs CodeSource) PullSteps(commit string) []map[string]any {
+	if cs.Type == config.CodeSourceGit {
+		args := map[string]any{"repository": cs.Repository, "commit_sha": commit}
+		if cs.Credentials != "" {
+			args["credentials"] = cs.Credentials
+		}
+		if cs.AccessTokenEnv != "" {
+			args["access_token"] = "{{ $" + cs.AccessTokenEnv + " }}"
+		}
+		return []map[string]any{{"prefect.deployments.steps.git_clone": args}}
+	}
+	dir := cs.Directory
+	if dir == "" {
+		dir = config.DefaultImageDirectory
+	}
+	return []map[string]any{{"prefect.deployments.steps.set_working_directory": map[string]any{"directory": dir}}}
+}
+
+// FlowInput is a flow to deploy, as discovery found it.
+type FlowInput struct {
+	// Name is the standardised flow name.
+	Name string
+	// Entrypoint is "path/file.py:function", relative to the repository root.
+	Entrypoint string
+	// Description is the decorator's description or the docstring.
+	Description string
+	// ParameterSchema is the flow's parameter schema.
+	ParameterSchema map[string]any
+	// Source is "file:line" for messages.
+	Source string
+}
+
+// BuildInput is everything needed to build the targets of discovered flows.
+type BuildInput struct {
+	Meta    Meta
+	Flows   []FlowInput
+	Config  *config.File
+	Image   string            // --image; wins over config
+	EnvVars map[string]string // --env-var; wins over config
+	// WorkPool is the --work-pool default, used when the config names none.
+	WorkPool string
+	// DefaultRepository is the git URL used when the config's git code source names none, or
+	// when there is no code source and no image (from the GitHub context or the git remote).
+	DefaultRepository string
+}
+
+// Build makes one Target per flow and variant. Every problem is returned at once.
+func Build(in BuildInput) ([]Target, error) {
+	var targets []Target
+	var problems []string
+	for _, f := range in.Flows {
+		variants := in.Config.Variants(f.Name)
+		if len(variants) == 0 {
+			variants = []string{""}
+		}
+		for _, v := range variants {
+			t, err := buildOne(in, f, v)
+			if err != nil {
+				problems = append(problems, err.Error())
+				continue
+			}
+			targets = append(targets, t)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return targets, nil
+}
+
+func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
+	m := in.Meta
+	name, err := naming.New(m.Project, m.Branch, f.Name, m.Env)
+	if err == nil && variant != "" {
+		name, err = name.WithVariant(variant)
+	}
+	if err != nil {
+		return Target{}, fmt.Errorf("%s: flow %q: %w", f.Source, f.Name, err)
+	}
+	s := in.Config.Resolve(f.Name, variant, m.Env)
+	full := name.String()
+	where := fmt.Sprintf("%s: deployment %q", f.Source, full)
+
+	cs, err := codeSource(in, s)
+	if err != nil {
+		return Target{}, fmt.Errorf("%s: %w", where, err)
+	}
+	image := in.Image
+	if image == "" && s.Image != nil {
+		image = *s.Image
+	}
+	if cs.Type == config.CodeSourceImage && image == "" {
+		return Target{}, fmt.Errorf("%s: code_source is image but no image is set: pass --image or set image in the config", where)
+	}
+
+	jobVars := deepCopy(s.JobVariables)
+	if jobVars == nil {
+		jobVars = map[string]any{}
+	}
+	if image != "" {
+		jobVars["image"] = image
+	}
+	env := map[string]any{}
+	if existing, ok := jobVars["env"].(map[string]any); ok {
+		maps.Copy(env, existing)
+	}
+	for k, v := range s.Env {
+		env[k] = v
+	}
+	for k, v := range in.EnvVars {
+		env[k] = v
+	}
+	env[naming.EnvDeploymentName] = full
+	jobVars["env"] = env
+
+	pool := in.WorkPool
+	if s.WorkPool != nil {
+		pool = *s.WorkPool
+	}
+	if pool == "" {
+		return Target{}, fmt.Errorf("%s: no work pool: set work_pool in the config (defaults or environments.%s) or pass --work-pool", where, m.Env)
+	}
+
+	desc := f.Description
+	if s.Description != nil {
+		desc = *s.Description
+	}
+	tags := append(m.Tags(), s.Tags...)
+	spec := prefect.DeploymentSpec{
+		Name:                   full,
+		Paused:                 s.Paused != nil && *s.Paused,
+		Schedules:              schedules(s),
+		EnforceParameterSchema: s.EnforceParameterSchema == nil || *s.EnforceParameterSchema,
+		ParameterSchema:        f.ParameterSchema,
+		Parameters:             s.Parameters,
+		Tags:                   dedupe(tags),
+		Labels:                 m.Labels(),
+		PullSteps:              cs.PullSteps(m.Commit),
+		WorkPoolName:           pool,
+		Description:            &desc,
+		Version:                m.Version(),
+		Entrypoint:             f.Entrypoint,
+		JobVariables:           jobVars,
+	}
+	if s.WorkQueue != nil {
+		spec.WorkQueueName = *s.WorkQueue
+	}
+	if cl := s.ConcurrencyLimit; cl != nil {
+		n := cl.Limit
+		spec.ConcurrencyLimit = &n
+		if cl.CollisionStrategy != "" {
+			spec.ConcurrencyOptions = &prefect.ConcurrencyOptions{CollisionStrategy: cl.CollisionStrategy, GracePeriodSeconds: cl.GracePeriodSeconds}
+		}
+	}
+	return Target{
+		Name: name, FlowName: f.Name, Spec: spec,
+		Triggers: s.Triggers, TriggersSet: s.TriggersSet, PausedSet: s.Paused != nil,
+		Source: f.Source, Commit: m.Commit, PackageVersion: m.PackageVersion,
+	}, nil
+}
+
+func codeSource(in BuildInput, s config.Settings) (CodeSource, error) {
+	if c := s.CodeSource; c != nil {
+		cs := CodeSource{Type: c.Type, Repository: c.Repository, Directory: c.Directory, Credentials: c.Credentials, AccessTokenEnv: c.AccessTokenEnv}
+		if cs.Type == config.CodeSourceGit && cs.Repository == "" {
+			cs.Repository = in.DefaultRepository
+		}
+		if cs.Type == config.CodeSourceGit && cs.Repository == "" {
+			return cs, fmt.Errorf("code_source is git but no repository is known: set code_source.repository")
+		}
+		return cs, nil
+	}
+	if in.Image != "" || s.Image != nil {
+		return CodeSource{Type: config.CodeSourceImage, Directory: config.DefaultImageDirectory}, nil
+	}
+	if in.DefaultRepository != "" {
+		return CodeSource{Type: config.CodeSourceGit, Repository: in.DefaultRepository}, nil
+	}
+	return CodeSource{}, fmt.Errorf("workers cannot get the code: pass --image, or set code_source in the config")
+}
+
+func schedules(s config.Settings) []prefect.DeploymentSchedule {
+	out := []prefect.DeploymentSchedule{}
+	allActive := s.SchedulesActive == nil || *s.SchedulesActive
+	for _, c := range s.Schedules {
+		ps := prefect.DeploymentSchedule{Active: allActive && (c.Active == nil || *c.Active), Parameters: c.Parameters}
+		if ps.Parameters == nil {
+			ps.Parameters = map[string]any{}
+		}
+		if c.Slug != "" {
+			slug := c.Slug
+			ps.Slug = &slug
+		}
+		var tz *string
+		if c.Timezone != "" {
+			t := c.Timezone
+			tz = &t
+		}
+		switch {
+		case c.Cron != "":
+			ps.Schedule = prefect.Schedule{Cron: c.Cron, DayOr: c.DayOr, Timezone: tz}
+		case c.Interval != 0:
+			ps.Schedule = prefect.Schedule{Interval: c.Interval, Timezone: tz}
+			if c.AnchorDate != nil {
+				ps.Schedule.AnchorDate = c.AnchorDate.UTC().Format(time.RFC3339)
+			}
+		case c.RRule != "":
+			ps.Schedule = prefect.Schedule{RRule: c.RRule, Timezone: tz}
+		}
+		out = append(out, ps)
+	}
+	return out
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := make([]string, 0, len(s))
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func deepCopy(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = deepCopyValue(v)
+	}
+	return out
+}
+
+func deepCopyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return deepCopy(x)
+	case []any:
+		c := make([]any, len(x))
+		for i := range x {
+			c[i] = deepCopyValue(x[i])
+		}
+		return c
+	}
+	return v
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	k := slices.Collect(maps.Keys(m))
+	sort.Strings(k)
+	return k
+}
