@@ -10,11 +10,14 @@
 // decorator, so text in strings, comments and docstrings, @task, and a flow
 // decorator imported from another library are never flows.
 //
-// Discovery is static and conservative. Imports anywhere in a file (also
-// inside try/except or if blocks) bind names from that line on; a later
-// module-level import, def, class or plain assignment of the same name
-// rebinds it. Star imports bind "flow" only when they import from prefect or
-// prefect.flows.
+// Discovery is static and conservative. Names are bound in file order:
+// module-level imports, defs, classes and plain assignments ("f = ...")
+// bind or rebind a name from that line on. Indented imports (inside try,
+// if, def or class bodies) count only when they import from prefect, so
+// "try: from prefect import flow" works and a function-local import of
+// another flow cannot hide the module's. A star import binds "flow" only
+// when it imports from prefect or prefect.flows; other star imports are not
+// followed.
 //
 // Discover reports, as a [Warning] and without failing:
 //   - a flow decorator on an indented function (a method or a function
@@ -23,10 +26,16 @@
 //     a missing import); the function is not treated as a flow;
 //   - a name= or description= that is not a string literal (the function
 //     name or the docstring is used instead) and options passed with **;
+//   - a flow decorator on a class;
+//   - a flow name with no ASCII letter or digit (its Name is "");
 //   - a file that is not valid Python as far as tokens go (unterminated
 //     string, unbalanced brackets, invalid UTF-8); other files continue.
 //
-// The flow name is standardised with [naming.StandardizeFlow].
+// Flow names are standardised with naming.StandardizeFlow, so "my-flow" and
+// "my_flow" share a Name; [Result.Duplicates] lists such collisions.
+// Descriptions follow Prefect: a literal description= wins over the
+// docstring, which is cleaned like inspect.cleandoc (a \N{...} escape in it
+// is kept verbatim).
 package discover
 
 import (
@@ -124,7 +133,8 @@ type Options struct {
 	// directory and file name, so "tests" skips every tests directory and
 	// "*_test.py" every such file; a pattern with "/" is matched against
 	// the slash-separated path relative to the root and each of its parent
-	// directories, so "legacy/*" skips everything directly below legacy.
+	// directories, so "legacy/*" skips everything below legacy. A leading
+	// "./" or "/" and a trailing "/" are ignored.
 	Exclude []string
 }
 

@@ -156,7 +156,7 @@ func TestTrees(t *testing.T) {
 		},
 		{
 			name: "exclude",
-			opts: Options{Exclude: []string{"tests", "legacy/*", "*_draft.py", "./old/"}},
+			opts: Options{Exclude: []string{"tests", "legacy/*", "*_draft.py", "./old/", "/pkg/skip"}},
 			files: map[string]string{
 				"flows.py":             flowFile("kept"),
 				"tests/test_flows.py":  flowFile("in_tests"),
@@ -166,6 +166,7 @@ func TestTrees(t *testing.T) {
 				"pkg/legacy/flows.py":  flowFile("other_legacy_kept"),
 				"pkg/report_draft.py":  flowFile("draft"),
 				"old/flows.py":         flowFile("in_old"),
+				"pkg/skip/flows.py":    flowFile("anchored"),
 			},
 		},
 	}

@@ -26,17 +26,18 @@ type analyzer struct {
 	// "prefect.flow", "other.flow"), or "" for a local def, class or
 	// assignment.
 	binds map[string]string
-	flows []Flow
-	warns []Warning
+	// otherStar reports a star import from a module other than prefect,
+	// which may bind names discovery cannot see.
+	otherStar bool
+	flows     []Flow
+	warns     []Warning
 }
 
 // decorator is one "@..." line in front of a def.
 type decorator struct {
-	at    token    // the "@"
-	path  []string // dotted name, or nil when the expression is not one
-	args  []token  // tokens between the call's parentheses
-	call  bool
-	first token // first token of the dotted name
+	at   token    // the "@"
+	path []string // dotted name, or nil when the expression is not one
+	args []token  // tokens between the call's parentheses, if called
 }
 
 // analyze returns the flows and warnings of one file's source.
@@ -178,12 +179,12 @@ func (a *analyzer) statement(indent int, toks []token) {
 	switch a.text(toks[0]) {
 	case "import":
 		if toks[0].kind == tName {
-			a.importStmt(toks[1:])
+			a.importStmt(indent, toks[1:])
 		}
 		return
 	case "from":
 		if toks[0].kind == tName {
-			a.fromImport(toks[1:])
+			a.fromImport(indent, toks[1:])
 		}
 		return
 	}
@@ -215,23 +216,34 @@ func (a *analyzer) resolve(names []string) string {
 	return strings.Join(append([]string{base}, names[1:]...), ".")
 }
 
+// bind records that name refers to target. Below module level (in a def,
+// class, if or try body) only bindings to prefect are recorded: a
+// function-local import cannot hide a module-level "from prefect import
+// flow", while "try: from prefect import flow" still counts.
+func (a *analyzer) bind(indent int, name, target string) {
+	if indent != 0 && target != "prefect" && !strings.HasPrefix(target, "prefect.") {
+		return
+	}
+	a.binds[name] = target
+}
+
 // importStmt handles "import a.b [as c], ...".
-func (a *analyzer) importStmt(toks []token) {
+func (a *analyzer) importStmt(indent int, toks []token) {
 	for _, item := range splitTop(a, toks, ",") {
 		names, i := a.dotted(item, 0)
 		if len(names) == 0 {
 			continue
 		}
 		if i+1 < len(item) && a.is(item[i], tName, "as") && item[i+1].kind == tName {
-			a.binds[a.text(item[i+1])] = strings.Join(names, ".")
+			a.bind(indent, a.text(item[i+1]), strings.Join(names, "."))
 			continue
 		}
-		a.binds[names[0]] = names[0]
+		a.bind(indent, names[0], names[0])
 	}
 }
 
 // fromImport handles "from [.]mod import names" and "from mod import *".
-func (a *analyzer) fromImport(toks []token) {
+func (a *analyzer) fromImport(indent int, toks []token) {
 	i, module := 0, ""
 	for i < len(toks) && toks[i].kind == tOp && strings.Trim(a.text(toks[i]), ".") == "" {
 		module += a.text(toks[i])
@@ -251,7 +263,9 @@ func (a *analyzer) fromImport(toks []token) {
 	}
 	if len(rest) == 1 && a.isOp(rest[0], "*") {
 		if prefectModules[module] {
-			a.binds["flow"] = module + ".flow"
+			a.bind(indent, "flow", module+".flow")
+		} else {
+			a.otherStar = true
 		}
 		return
 	}
@@ -264,7 +278,7 @@ func (a *analyzer) fromImport(toks []token) {
 		if len(item) == 3 && a.is(item[1], tName, "as") && item[2].kind == tName {
 			local = a.text(item[2])
 		}
-		a.binds[local] = module + "." + name
+		a.bind(indent, local, module+"."+name)
 	}
 }
 
@@ -274,13 +288,12 @@ func (a *analyzer) parseDecorator(toks []token) decorator {
 	if len(toks) < 2 {
 		return d
 	}
-	d.first = toks[1]
 	names, i := a.dotted(toks, 1)
 	switch {
 	case i == len(toks):
 		d.path = names
 	case a.isOp(toks[i], "(") && a.match(toks, i) == len(toks)-1:
-		d.path, d.call, d.args = names, true, toks[i+1:len(toks)-1]
+		d.path, d.args = names, toks[i+1:len(toks)-1]
 	}
 	return d
 }
@@ -317,8 +330,12 @@ func (a *analyzer) definition(i int, decorators []decorator) {
 			if len(d.path) == 2 {
 				hint = `"import prefect"`
 			}
-			a.warn(d.at.off, fmt.Sprintf("@%s: %q is not imported in this file, so %q is not treated as a flow (missing %s?)",
-				strings.Join(d.path, "."), d.path[0], name, hint))
+			msg := fmt.Sprintf("@%s: %q is not imported in this file, so %q is not treated as a flow (missing %s?)",
+				strings.Join(d.path, "."), d.path[0], name, hint)
+			if a.otherStar {
+				msg += "; names from star imports of other modules are not followed"
+			}
+			a.warn(d.at.off, msg)
 		}
 	}
 	if ln.indent == 0 {

@@ -35,8 +35,14 @@ var skipDirs = map[string]bool{
 // .eggs, .hg, .svn), directories holding a pyvenv.cfg (virtualenvs), paths
 // matching opts.Exclude and symbolic links are skipped.
 //
+// In git mode, files inside git submodules are not searched. When git is
+// there but fails (for example on "dubious ownership"), the directory is
+// walked instead and a Warning for File "." says so.
+//
 // Discover fails only when root cannot be read or an exclude pattern is
-// malformed; problems inside files are reported as warnings.
+// malformed; problems inside files are reported as warnings. Files are read
+// concurrently (up to GOMAXPROCS at a time); the result does not depend on
+// the order in which they finish.
 func Discover(root string, opts Options) (*Result, error) {
 	info, err := os.Stat(root)
 	if err != nil {
@@ -226,7 +232,8 @@ type excluder struct {
 func newExcluder(patterns []string) (*excluder, error) {
 	ex := &excluder{}
 	for _, p := range patterns {
-		clean := strings.TrimSuffix(strings.TrimPrefix(filepath.ToSlash(p), "./"), "/")
+		clean := filepath.ToSlash(p)
+		clean = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(clean, "./"), "/"), "/")
 		if _, err := path.Match(clean, ""); err != nil || clean == "" {
 			if err == nil {
 				err = path.ErrBadPattern

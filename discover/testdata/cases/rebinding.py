@@ -48,3 +48,14 @@ except ImportError:
 @flow
 def imported_in_try():
     pass
+
+
+def local_import():
+    from metaflow import flow  # does not hide the module's prefect flow
+
+    return flow
+
+
+@flow
+def after_function_local_import():
+    pass

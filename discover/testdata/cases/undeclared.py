@@ -14,3 +14,11 @@ def forgot_import_prefect():
 @task
 def undeclared_task_is_fine():
     pass
+
+
+from mylib.helpers import *
+
+
+@flow
+def maybe_from_star_import():
+    pass
