@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+)
+
+// TestDeployExamplesAndRun deploys examples/ to dev with the git code source, runs a flow through
+// a real worker, and checks it ran the deployed commit and saw its own DEPLOYMENT_NAME.
+func TestDeployExamplesAndRun(t *testing.T) {
+	live := prefecttest.URL(t)
+	pool := uniqueName("e2e-deploy")
+	w := prefecttest.StartWorker(t, live, pool)
+	r := newRepo(t, pool)
+	shaA := r.HEAD()
+	project := uniqueName("ex")
+	args := []string{"deploy", "--env", "dev", "--project", project, "--branch", "main", "--commit", shaA, "--package-version", "1.0.0", "--output", "json"}
+
+	// A dry run first: the plan lists four new deployments and writes nothing.
+	cnt := newCounter(t, live)
+	dry := cliRun(t, r.Dir, cnt.URL, append(args, "--dry-run")...)
+	if dry.Code != 0 {
+		t.Fatalf("dry run exit %d\n%s%s", dry.Code, dry.Stdout, dry.Stderr)
+	}
+	if got := dry.Report.Counts[report.WouldCreate]; got != 4 {
+		t.Errorf("dry run: %d would-create, want 4: %+v", got, dry.Report.Counts)
+	}
+	if n := cnt.writes.Load(); n != 0 {
+		t.Fatalf("--dry-run sent %d write requests, want 0", n)
+	}
+
+	first := cliRun(t, r.Dir, cnt.URL, args...)
+	if first.Code != 0 {
+		t.Fatalf("deploy exit %d\n%s%s", first.Code, first.Stdout, first.Stderr)
+	}
+	if got := first.Report.Counts[report.Created]; got != 4 {
+		t.Fatalf("deploy: %d created, want 4: %+v", got, first.Report.Deployments)
+	}
+	hourly := item(t, first.Report, "--write-report.hourly--dev")
+	wantName := project + "--main--write-report.hourly--dev"
+	if hourly.Name != wantName || hourly.ID == "" || !strings.Contains(hourly.URL, "/deployments/deployment/"+hourly.ID) {
+		t.Errorf("report item = %+v; want name %q with an id and a UI link", hourly, wantName)
+	}
+
+	// What the server holds: name, tags, version, env vars, pull step at the commit.
+	c := client(t, live)
+	d, err := c.ReadDeployment(t.Context(), hourly.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []string{"PROJECT_NAME=" + project, "BRANCH_NAME=main", "ENV=dev", "COMMIT_HASH=" + shaA, "PACKAGE_VERSION=1.0.0", "examples"} {
+		if !contains(d.Tags, tag) {
+			t.Errorf("deployment tags %v lack %q", d.Tags, tag)
+		}
+	}
+	if v, _ := naming.TagValue(d.Tags, naming.TagCommit); v != shaA {
+		t.Errorf("COMMIT_HASH tag = %q, want %q", v, shaA)
+	}
+	if got, want := deref(d.Version), "main-"+shaA[:7]; got != want {
+		t.Errorf("version = %q, want %q", got, want)
+	}
+	env, _ := d.JobVariables["env"].(map[string]any)
+	if env["DEPLOYMENT_NAME"] != wantName || env["APP_ENV"] != "dev" {
+		t.Errorf("job_variables.env = %v; want DEPLOYMENT_NAME=%s and APP_ENV=dev", env, wantName)
+	}
+	if len(d.Schedules) != 1 || d.Schedules[0].Active {
+		t.Errorf("dev schedules = %+v; want one inactive schedule (schedules_active: false)", d.Schedules)
+	}
+
+	// Commit B lands on the remote after the deploy: the run must still use commit A.
+	r.commitMark("second")
+	_, logs := runFlow(t, c, hourly.ID, w)
+	for _, want := range []string{"DEPLOYMENT_NAME=" + wantName, "CODE_MARK=initial", "APP_ENV=dev"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("flow run logs lack %q:\n%s", want, logs)
+		}
+	}
+
+	// Redeploying the same commit changes nothing and writes nothing.
+	before := cnt.writes.Load()
+	again := cliRun(t, r.Dir, cnt.URL, args...)
+	if again.Code != 0 || again.Report.Counts[report.Unchanged] != 4 {
+		t.Fatalf("redeploy: exit %d counts %+v\n%s", again.Code, again.Report.Counts, again.Stderr)
+	}
+	if n := cnt.writes.Load() - before; n != 0 {
+		t.Errorf("unchanged redeploy sent %d writes, want 0", n)
+	}
+
+	// A pause made in the UI survives a redeploy of a new commit.
+	if err := c.UpdateDeployment(t.Context(), hourly.ID, map[string]any{"paused": true}); err != nil {
+		t.Fatal(err)
+	}
+	shaB := r.HEAD()
+	argsB := []string{"deploy", "--env", "dev", "--project", project, "--branch", "main", "--commit", shaB, "--package-version", "1.0.1", "--output", "json"}
+	third := cliRun(t, r.Dir, cnt.URL, argsB...)
+	if third.Code != 0 || third.Report.Counts[report.Updated] != 4 {
+		t.Fatalf("deploy of commit B: exit %d counts %+v\n%s", third.Code, third.Report.Counts, third.Stderr)
+	}
+	var fields []string
+	for _, ch := range item(t, third.Report, "--write-report.hourly--dev").Changes {
+		fields = append(fields, ch.Field)
+	}
+	if strings.Join(fields, ",") != "version,tags,labels,pull_steps" {
+		t.Errorf("changed fields = %v; want version,tags,labels,pull_steps", fields)
+	}
+	d, _ = c.ReadDeployment(t.Context(), hourly.ID)
+	if !d.Paused {
+		t.Errorf("redeploy un-paused a deployment paused on the server")
+	}
+	if err := c.UpdateDeployment(t.Context(), hourly.ID, map[string]any{"paused": false}); err != nil {
+		t.Fatal(err)
+	}
+	_, logs = runFlow(t, c, hourly.ID, w)
+	if !strings.Contains(logs, "CODE_MARK=second") {
+		t.Errorf("after deploying commit B the run did not run B:\n%s", logs)
+	}
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
