@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -57,7 +58,8 @@ func Publish(a *githubactions.Action, rep *report.Report, runErr error, configFi
 	p.cwd, _ = os.Getwd()
 
 	runErrs := p.errorAnnotations(runErr)
-	errs := append(append([]annotation(nil), runErrs...), p.itemAnnotations(rep, configFile, report.Failed)...)
+	// Failed deployments first: with the budget spent on them, the summary still lists the rest.
+	errs := append(p.itemAnnotations(rep, configFile, report.Failed), runErrs...)
 	warns := p.itemAnnotations(rep, configFile, report.WouldBeRefused)
 	if rep != nil {
 		for _, w := range rep.Warnings {
@@ -80,12 +82,12 @@ func Publish(a *githubactions.Action, rep *report.Report, runErr error, configFi
 	if a.Getenv("GITHUB_OUTPUT") == "" {
 		a.Warningf("GITHUB_OUTPUT is not set: no step outputs written")
 	} else {
-		outputs, err := outputs(rep, runErr)
+		outs, err := outputs(rep, runErr)
 		if err != nil {
 			return errors.Join(append(out, err)...)
 		}
-		for _, o := range outputs {
-			if strings.Contains(o.value, outputDelimiter) {
+		for _, o := range outs {
+			if slices.Contains(strings.Split(strings.ReplaceAll(o.value, "\r", ""), "\n"), outputDelimiter) {
 				out = append(out, fmt.Errorf("failed to set output %q: the value contains the output delimiter", o.name))
 				continue
 			}
@@ -178,8 +180,9 @@ func emit(list []annotation, noun string, with func(map[string]string) *githubac
 }
 
 var (
-	// posRE matches "[what failed: ]file:line[:col]: message".
-	posRE    = regexp.MustCompile(`^(?:(.*?): )?([^\s:][^:]*?):(\d+)(?::(\d+))?: (.*)$`)
+	// posRE matches "[what failed: ]file:line:col: message", where file has no spaces and ends
+	// in an extension, so that "dial tcp 127.0.0.1:4200: ..." is not taken for a position.
+	posRE    = regexp.MustCompile(`^(?:(.*?): )?([^\s:]*\.[A-Za-z][A-Za-z0-9]*):(\d+):(\d+): (.*)$`)
 	sourceRE = regexp.MustCompile(`^(.+?):(\d+)$`)
 )
 
@@ -208,10 +211,7 @@ func (p publisher) errorAnnotations(err error) []annotation {
 		}
 		an := annotation{msg: l, text: l}
 		if m := posRE.FindStringSubmatch(l); m != nil {
-			an.props = map[string]string{"file": p.rel(m[2]), "line": m[3]}
-			if m[4] != "" {
-				an.props["col"] = m[4]
-			}
+			an.props = map[string]string{"file": p.rel(m[2]), "line": m[3], "col": m[4]}
 			if m[1] != "" {
 				an.props["title"] = m[1]
 			}
@@ -459,13 +459,13 @@ func fence(s, lang string) string {
 	return f + lang + "\n" + s + "\n" + f
 }
 
-// codeBlockOrText renders one error for a list item: a code span for one line, an indented
-// fenced block for several.
+// codeBlockOrText renders one error for a list item: a code span for one line, a fenced block
+// indented into the item for several.
 func codeBlockOrText(s string) string {
 	if !strings.Contains(s, "\n") {
 		return code(s)
 	}
-	return "\n\n  " + strings.ReplaceAll(fence(s, "text"), "\n", "\n  ")
+	return strings.ReplaceAll(fence(s, "text"), "\n", "\n  ")
 }
 
 func longestRun(s string, c byte) int {
