@@ -6,12 +6,7 @@ import (
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
-
-func runPromote(ctx context.Context, args []string, env Env) (*report.Report, error) {
-	return nil, errors.New("promote: not wired yet")
-}
 
 func runGitHubAction(ctx context.Context, env Env) error {
 	return errors.New("github-action: not wired yet")

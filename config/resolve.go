@@ -46,6 +46,25 @@ func (f *File) Resolve(flow, variant, env string) Settings {
 	return out
 }
 
+// ResolveEnvironment merges only the environment-specific levels for one deployment:
+// environments[env] < flows[flow].environments[env] < the variant's environments[env]. Promote
+// uses it: a promoted deployment keeps the source's tested settings and takes from the config
+// only what the target environment sets.
+func (f *File) ResolveEnvironment(flow, variant, env string) Settings {
+	var out Settings
+	if f == nil || env == "" {
+		return out
+	}
+	out.merge(f.Environments[env])
+	if fl := f.flow(flow); fl != nil {
+		out.merge(fl.Environments[env])
+		if v := fl.variant(variant); v != nil {
+			out.merge(v.Environments[env])
+		}
+	}
+	return out
+}
+
 // variant returns the variant whose standard name equals that of name, or
 // nil.
 func (fl *Flow) variant(name string) *Variant {

@@ -233,6 +233,12 @@ func Execute(ctx context.Context, api API, rep *report.Report, targets []Target,
 	if err != nil {
 		return err
 	}
+	Finish(ctx, api, rep, steps, dryRun, ao)
+	return nil
+}
+
+// Finish reports planned steps (dryRun) or applies them, filling rep.
+func Finish(ctx context.Context, api API, rep *report.Report, steps []*Step, dryRun bool, ao ApplyOptions) {
 	if dryRun {
 		for _, s := range steps {
 			it := ItemFor(s, true)
@@ -242,7 +248,7 @@ func Execute(ctx context.Context, api API, rep *report.Report, targets []Target,
 			rep.Deployments = append(rep.Deployments, it)
 		}
 		rep.Finish()
-		return nil
+		return
 	}
 	items := Apply(ctx, api, steps, ao)
 	for i, it := range items {
@@ -252,5 +258,4 @@ func Execute(ctx context.Context, api API, rep *report.Report, targets []Target,
 		rep.Deployments = append(rep.Deployments, it)
 	}
 	rep.Finish()
-	return nil
 }

@@ -254,6 +254,21 @@ func (c *Client) FilterFlows(ctx context.Context, names []string) ([]Flow, error
 	return all, nil
 }
 
+// FlowsByID returns the flows with these ids.
+func (c *Client) FlowsByID(ctx context.Context, ids []string) ([]Flow, error) {
+	var all []Flow
+	for start := 0; start < len(ids); start += PageSize {
+		batch := ids[start:min(start+PageSize, len(ids))]
+		var got []Flow
+		body := map[string]any{"limit": PageSize, "flows": map[string]any{"id": map[string]any{"any_": batch}}}
+		if _, err := c.do(ctx, request{op: "list flows", method: http.MethodPost, path: "/flows/filter", body: body, read: true}, &got); err != nil {
+			return nil, err
+		}
+		all = append(all, got...)
+	}
+	return all, nil
+}
+
 // UpsertDeployment creates or replaces the deployment (flow, name) with spec. created is true when
 // the server made a new deployment.
 func (c *Client) UpsertDeployment(ctx context.Context, spec *DeploymentSpec) (d *Deployment, created bool, err error) {
