@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/ghaction"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+)
+
+// runGitHubAction runs as the GitHub Action: inputs come from INPUT_* variables (mapped by
+// action.yml), defaults from the GitHub context; the outcome becomes step outputs, a job summary,
+// annotations and, with a token, a GitHub Deployment.
+func runGitHubAction(ctx context.Context, env Env) error {
+	a := githubactions.New(githubactions.WithWriter(env.Stdout), githubactions.WithGetenv(env.Getenv))
+	// Connection secrets passed through the caller's env are masked before anything can print them.
+	ghaction.Mask(a, env.Getenv(prefect.EnvAPIKey), env.Getenv(prefect.EnvAuthString))
+	dir := env.Dir
+	if dir == "" {
+		dir = "."
+	}
+	defaults, err := ghaction.ContextDefaults(a, dir)
+	if err != nil {
+		_ = ghaction.Publish(a, nil, err, config.DefaultFileName)
+		return err
+	}
+	// A project named in the config wins over the repository name.
+	if a.GetInput("project") == "" {
+		cfgPath := a.GetInput("config")
+		if cfg, err := loadConfig(cfgPath, env); err == nil && cfg != nil && cfg.Project != "" {
+			defaults.Project = cfg.Project
+		}
+	}
+	args, secrets, err := ghaction.Args(a, defaults)
+	ghaction.Mask(a, secrets...)
+	if err != nil {
+		_ = ghaction.Publish(a, nil, err, config.DefaultFileName)
+		return err
+	}
+	cfgFile := flagValue(args, "--config", config.DefaultFileName)
+	var rep *report.Report
+	runErr := ghaction.Group(a, "prefect-deploy "+args[0], func() error {
+		var err error
+		switch args[0] {
+		case ghaction.CommandPromote:
+			rep, err = runPromote(ctx, args[1:], env)
+		default:
+			rep, err = runDeploy(ctx, args[1:], env)
+		}
+		return err
+	})
+	if err := ghaction.Publish(a, rep, runErr, cfgFile); err != nil {
+		a.Warningf("failed to publish the outcome: %v", err)
+	}
+	if token, record, err := ghaction.GitHubDeployments(a); err != nil {
+		a.Warningf("GitHub Deployments not recorded: %v", err)
+	} else if record && rep != nil && !rep.DryRun && len(rep.Deployments) > 0 {
+		recordGitHubDeployment(ctx, a, token, rep, flagValue(args, "--commit", defaults.Commit))
+	}
+	return runErr
+}
+
+// recordGitHubDeployment records the run in the repository's Deployments; a failure there is a
+// warning: the Prefect side has been reported truthfully already.
+func recordGitHubDeployment(ctx context.Context, a *githubactions.Action, token string, rep *report.Report, ref string) {
+	gh, err := ghaction.NewGitHubClient(a, token)
+	if err != nil {
+		a.Warningf("GitHub Deployments not recorded: %v", err)
+		return
+	}
+	owner, repo, _ := strings.Cut(a.Getenv("GITHUB_REPOSITORY"), "/")
+	if ref == "" {
+		ref = a.Getenv("GITHUB_SHA")
+	}
+	if err := ghaction.RecordDeployments(ctx, gh, owner, repo, ref, rep, ghaction.RunURL(a)); err != nil {
+		a.Warningf("GitHub Deployments not recorded: %v", err)
+	}
+}
+
+// flagValue returns the value given to flag in args, or def.
+func flagValue(args []string, flag, def string) string {
+	for i, a := range args {
+		if a == flag && i+1 < len(args) {
+			return args[i+1]
+		}
+		if v, ok := strings.CutPrefix(a, flag+"="); ok {
+			return v
+		}
+	}
+	return def
+}
