@@ -20,7 +20,7 @@ type deployFlags struct {
 	env, project, branch, commit, packageVersion string
 	sourceRoot, configPath, flows, image         string
 	workPool, output                             string
-	envVars, prefectYAML, stepOutputs            multiFlag
+	envVars, prefectYAML, stepOutputs, exclude   multiFlag
 	prefectYAMLSelect, prefectYAMLNaming         string
 	dryRun                                       bool
 	concurrency                                  int
@@ -40,6 +40,7 @@ func newDeployFlagSet(f *deployFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.image, "image", "", "container image for every deployment (overrides the config)")
 	fs.StringVar(&f.workPool, "work-pool", "", "work pool for deployments whose config names none")
 	fs.Var(&f.envVars, "env-var", "KEY=VALUE env var for flow runs (repeatable; overrides the config)")
+	fs.Var(&f.exclude, "exclude", "directory name or glob that flow discovery skips (repeatable)")
 	fs.Var(&f.prefectYAML, "prefect-yaml", "prefect.yaml files to deploy, as a glob (repeatable)")
 	fs.Var(&f.stepOutputs, "step-output", "STEP_ID.KEY=VALUE output of a prefect.yaml build/push step that is not run here (repeatable)")
 	fs.StringVar(&f.prefectYAMLSelect, "prefect-yaml-select", "suffix", `which prefect.yaml entries the environment deploys: "suffix" (names ending in --ENV), "all", or a glob on entry names`)
@@ -154,7 +155,7 @@ func deployOptions(f *deployFlags, env Env) (deploy.Options, *config.File, error
 	}
 	o = deploy.Options{
 		Meta: meta, SourceRoot: root, Config: cfg, Flows: splitList(f.flows),
-		Image: f.image, EnvVars: envVars, WorkPool: f.workPool,
+		Image: f.image, EnvVars: envVars, WorkPool: f.workPool, Exclude: f.exclude,
 		Repository: defaultRepository(env, root), DryRun: f.dryRun, Concurrency: f.concurrency,
 	}
 	return o, cfg, nil

@@ -27,6 +27,8 @@ type Options struct {
 	Flows []string
 	// NoDiscovery skips flow discovery (prefect.yaml only).
 	NoDiscovery bool
+	// Exclude are extra directory names or globs that discovery skips.
+	Exclude []string
 	// Image, EnvVars and WorkPool override the config for every deployment.
 	Image    string
 	EnvVars  map[string]string
@@ -56,7 +58,7 @@ func Targets(opts Options) ([]Target, []string, error) {
 	var warnings []string
 	var targets []Target
 	if !opts.NoDiscovery {
-		found, err := Discover(opts.SourceRoot, opts.Config, opts.Flows)
+		found, err := Discover(opts.SourceRoot, opts.Config, opts.Flows, opts.Exclude)
 		if found != nil {
 			warnings = found.Warnings
 		}
@@ -89,20 +91,26 @@ func Targets(opts Options) ([]Target, []string, error) {
 }
 
 // Discover finds the flows under root, checks them against the config and selects those
-// named in selected (all when empty or "all").
-func Discover(root string, cfg *config.File, selected []string) (*Discovered, error) {
+// named in selected (all when empty or "all"). A Python file that does not parse is an error:
+// a flow in it would silently not be deployed (and a worker could not import it either).
+func Discover(root string, cfg *config.File, selected, exclude []string) (*Discovered, error) {
 	if root == "" {
 		root = "."
 	}
-	res, err := discover.Discover(root, discover.Options{})
+	res, err := discover.Discover(root, discover.Options{Exclude: exclude})
 	if err != nil {
 		return nil, fmt.Errorf("failed to discover flows under %q: %w", root, err)
 	}
 	out := &Discovered{}
+	var problems []string
 	for _, w := range res.Warnings {
+		w.File = filepath.ToSlash(filepath.Join(root, w.File))
+		if w.Invalid {
+			problems = append(problems, w.String()+" (fix the file, or skip it with --exclude)")
+			continue
+		}
 		out.Warnings = append(out.Warnings, w.String())
 	}
-	var problems []string
 	for _, group := range res.Duplicates() {
 		var places []string
 		for _, f := range group {

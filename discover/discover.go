@@ -108,6 +108,8 @@ type Warning struct {
 	Line    int    `json:"line,omitempty"`
 	Column  int    `json:"column,omitempty"`
 	Message string `json:"message"`
+	// Invalid is true when the file is not valid Python, so any flows in it were missed.
+	Invalid bool `json:"invalid,omitempty"`
 }
 
 // String returns "file:line:col: message", or "file: message" when the

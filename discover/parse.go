@@ -50,6 +50,7 @@ func analyze(file string, src []byte) ([]Flow, []Warning) {
 			se = &syntaxError{msg: err.Error()}
 		}
 		a.warn(se.off, "not valid Python, so its flows were not discovered: "+se.msg)
+		a.warns[len(a.warns)-1].Invalid = true
 		return nil, a.warns
 	}
 	a.lines = lines

@@ -1,0 +1,5 @@
+from prefect import flow
+
+@flow(name="etl")
+def run():
+    pass

@@ -1,0 +1,5 @@
+import prefect
+
+@prefect.flow
+def etl():
+    pass

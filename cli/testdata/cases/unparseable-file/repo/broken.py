@@ -1,0 +1,5 @@
+from prefect import flow
+
+@flow(name="half-written"
+def half():
+    return """never closed
