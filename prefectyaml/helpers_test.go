@@ -1,0 +1,55 @@
+package prefectyaml
+
+import (
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fixtureRepo copies testdata/monorepo into a temporary directory, passing
+// each file through rewrite (when not nil), and commits it to a new git
+// repository, since the fixture's build step runs `git rev-parse`.
+func fixtureRepo(t *testing.T, rewrite func(path string, data []byte) []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	err := filepath.WalkDir("testdata/monorepo", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("testdata/monorepo", path)
+		target := filepath.Join(dir, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if rewrite != nil {
+			data = rewrite(rel, data)
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gitOutput(t, dir, "init", "-q")
+	gitOutput(t, dir, "add", ".")
+	gitOutput(t, dir, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "fixture")
+	return dir
+}
+
+func gitOutput(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}

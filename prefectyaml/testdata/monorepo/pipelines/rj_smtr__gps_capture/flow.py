@@ -1,0 +1,13 @@
+from typing import Any
+
+from prefect import flow
+
+
+def helper(x):
+    return x
+
+
+@flow
+def gps_capture(source: str, interval_minutes: int = 5, options: dict[str, Any] = {}, dry_run: bool = False):
+    """Captures bus GPS positions."""
+    print(f"capturing {source} every {interval_minutes} minutes")
