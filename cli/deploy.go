@@ -67,11 +67,13 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	if err != nil {
 		return nil, err
 	}
+	var yamlWarnings []string
 	if len(f.prefectYAML) > 0 || (cfg != nil && len(cfg.PrefectYAML) > 0) {
-		extra, err := prefectYAMLTargets(&f, cfg, opts.Meta, env)
+		extra, ywarn, err := prefectYAMLTargets(&f, cfg, opts.Meta, env)
 		if err != nil {
 			return nil, err
 		}
+		yamlWarnings = ywarn
 		opts.Extra = extra
 		if !flagSet(fs, "flows") && !flagSet(fs, "source-root") {
 			opts.NoDiscovery = true
@@ -79,6 +81,7 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	}
 	// All input is checked before contacting the server.
 	targets, warnings, err := deploy.Targets(opts)
+	warnings = append(yamlWarnings, warnings...)
 	if err != nil {
 		printWarnings(warnings, f.output, env)
 		return nil, err

@@ -39,6 +39,9 @@ type Options struct {
 	// RunScripts runs run_shell_script build and push steps. When false,
 	// their outputs must come from StepOutputs.
 	RunScripts bool
+	// Dir is the working directory prefect deploy would run in ("" = the process's):
+	// relative patterns, entrypoints and run_shell_script steps resolve against it.
+	Dir string
 }
 
 // Deployment is one selected deployment entry, turned into what prefect
@@ -67,18 +70,22 @@ type Deployment struct {
 }
 
 // Load reads the prefect.yaml files matching patterns (globs relative to the
-// working directory; the files are read in sorted order) and returns the
-// selected deployment entries in file order.
+// working directory, or to opts.Dir; the files are read in sorted order) and
+// returns the selected deployment entries in file order.
 //
 // Entrypoints, run_shell_script steps and the default pull step are
-// relative to the working directory, as with `prefect deploy
-// --prefect-file <file>` run from that directory.
+// relative to that same directory, as with `prefect deploy --prefect-file
+// <file>` run from it.
 //
 // Every problem in every file is reported; the error is then [Errors], each
 // printing as "file:line:col: message", and the deployments that had no
 // problem are still returned.
 func Load(patterns []string, opts Options) ([]Deployment, error) {
-	return load(".", patterns, opts)
+	dir := opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	return load(dir, patterns, opts)
 }
 
 // load is Load with dir as the working directory.

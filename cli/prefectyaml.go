@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"maps"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
+)
+
+// prefectYAMLTargets loads the prefect.yaml files named by --prefect-yaml and the config's
+// prefect_yaml, and adds the product's tags, labels, version and DEPLOYMENT_NAME to each entry.
+func prefectYAMLTargets(f *deployFlags, cfg *config.File, meta deploy.Meta, env Env) ([]deploy.Target, []string, error) {
+	var patterns []string
+	patterns = append(patterns, f.prefectYAML...)
+	if cfg != nil {
+		base := filepath.Dir(cfg.Path)
+		for _, p := range cfg.PrefectYAML {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(base, p)
+			}
+			patterns = append(patterns, p)
+		}
+	}
+	outputs := map[string]string{}
+	for _, so := range f.stepOutputs {
+		k, v, ok := strings.Cut(so, "=")
+		if !ok || !strings.Contains(k, ".") {
+			return nil, nil, usagef("--step-output %q: want STEP_ID.KEY=VALUE", so)
+		}
+		outputs[strings.TrimSpace(k)] = v
+	}
+	switch f.prefectYAMLNaming {
+	case "keep", "product":
+	default:
+		return nil, nil, usagef(`--prefect-yaml-naming must be "keep" or "product", got %q`, f.prefectYAMLNaming)
+	}
+	envVars, err := parseKV("env-var", f.envVars)
+	if err != nil {
+		return nil, nil, err
+	}
+	deps, err := prefectyaml.Load(patterns, prefectyaml.Options{
+		Env: meta.Env, Select: f.prefectYAMLSelect, StepOutputs: outputs, Image: f.image, Getenv: env.Getenv, RunScripts: true, Dir: env.Dir,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var targets []deploy.Target
+	var warnings []string
+	for _, d := range deps {
+		warnings = append(warnings, d.Warnings...)
+		t := deploy.Target{
+			FlowName: d.FlowName, Spec: d.Spec, Triggers: d.Triggers, TriggersSet: true,
+			// An entry that says paused: true is enforced; otherwise a redeploy keeps the server's state.
+			PausedSet: d.Spec.Paused,
+			Source:    relTo(env.Dir, d.File) + ":" + strconv.Itoa(d.Line),
+			Commit:    meta.Commit, PackageVersion: meta.PackageVersion,
+		}
+		if f.prefectYAMLNaming == "product" {
+			n, err := naming.New(meta.Project, meta.Branch, d.FlowName, meta.Env)
+			if err != nil {
+				return nil, nil, err
+			}
+			t.Name = n
+			t.Spec.Name = n.String()
+			for i := range t.Triggers {
+				if name, ok := t.Triggers[i]["name"].(string); ok && strings.HasPrefix(name, d.Name+"__automation_") {
+					t.Triggers[i]["name"] = n.String() + strings.TrimPrefix(name, d.Name)
+				}
+			}
+		}
+		if t.Spec.Version == "" {
+			t.Spec.Version = meta.Version()
+		}
+		t.Spec.Tags = appendMissing(t.Spec.Tags, meta.Tags()...)
+		labels := maps.Clone(t.Spec.Labels)
+		if labels == nil {
+			labels = map[string]any{}
+		}
+		maps.Copy(labels, meta.Labels())
+		t.Spec.Labels = labels
+		jv := maps.Clone(t.Spec.JobVariables)
+		if jv == nil {
+			jv = map[string]any{}
+		}
+		runEnv := map[string]any{}
+		if e, ok := jv["env"].(map[string]any); ok {
+			maps.Copy(runEnv, e)
+		}
+		for k, v := range envVars {
+			runEnv[k] = v
+		}
+		runEnv[naming.EnvDeploymentName] = t.Spec.Name
+		jv["env"] = runEnv
+		t.Spec.JobVariables = jv
+		targets = append(targets, t)
+	}
+	return targets, warnings, nil
+}
+
+func relTo(dir, p string) string {
+	if dir == "" {
+		return p
+	}
+	if r, err := filepath.Rel(dir, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
+func appendMissing(s []string, add ...string) []string {
+	out := append([]string(nil), s...)
+	for _, a := range add {
+		found := false
+		for _, x := range out {
+			if x == a {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, a)
+		}
+	}
+	return out
+}
