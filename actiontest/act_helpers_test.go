@@ -1,0 +1,399 @@
+package actiontest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+)
+
+func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
+
+const (
+	// actionRef is the action reference the test workflows use; act maps it to a copy of the
+	// working tree with --local-repository, so the workflows call the action the way users do.
+	actionRef = "prefect-flow-deploy/prefect-deploy-action@0123456789abcdef0123456789abcdef01234567"
+	// setupGoRef is the setup-go pinned in action.yml, mapped to a stand-in (no network here).
+	setupGoRef = "actions/setup-go@924ae3a1cded613372ab5595356fb5720e22ba16"
+	// repository is the GitHub repository the flows checkout claims to be (its origin remote).
+	repository = "acme/flows"
+	// ghToken is the fake GITHUB_TOKEN given to act.
+	ghToken = "ghs_actiontest_token"
+)
+
+// harness runs workflows of testdata/workflows with act in self-hosted mode (no Docker) against
+// the live Prefect server, a flows repository made from examples/, and a fake GitHub API.
+type harness struct {
+	t       *testing.T
+	act     string
+	action  string // copy of the working tree: what actionRef resolves to
+	work    string // flows checkout act runs in; origin is https://github.com/acme/flows.git
+	bare    string // where the workflows clone the flows repository from
+	cache   string // XDG_CACHE_HOME for act
+	gocache string
+	apiURL  string
+	project string
+	pool    string
+	secret  string // value of the API_TOKEN secret, which must never show in the log
+	github  *fakeGitHub
+	prefect *prefect.Client
+}
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// installAct returns the act binary, installing it with scripts/install-tools.sh when missing
+// (about a minute and a half of compiling the first time; a no-op afterwards).
+func installAct(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command("bash", filepath.Join(root, "scripts", "install-tools.sh"), "act")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("scripts/install-tools.sh act: %v\n%s", err, stderr.String())
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "act")
+}
+
+// copyWorkingTree copies the repository's files (tracked and untracked, minus ignored ones)
+// into dir: the action as a user's runner would download it at a commit.
+func copyWorkingTree(t *testing.T, dir string) {
+	t.Helper()
+	list := git(t, root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	for _, name := range strings.Split(list, "\x00") {
+		if name == "" {
+			continue
+		}
+		src := filepath.Join(root, name)
+		st, err := os.Stat(src)
+		if err != nil || !st.Mode().IsRegular() {
+			continue // deleted in the working tree
+		}
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, st.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	apiURL := prefecttest.URL(t)
+	h := &harness{t: t, apiURL: apiURL, act: installAct(t)}
+	tmp := t.TempDir()
+	h.action = filepath.Join(tmp, "action")
+	h.work = filepath.Join(tmp, "flows")
+	h.bare = filepath.Join(tmp, "flows.git")
+	h.cache = filepath.Join(tmp, "cache")
+	copyWorkingTree(t, h.action)
+
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env GOCACHE: %v", err)
+	}
+	h.gocache = strings.TrimSpace(string(out))
+
+	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
+	h.project = "act-" + suffix
+	h.pool = "actiontest-" + suffix
+	h.secret = "s3cr3t-" + suffix
+
+	c, err := prefect.New(prefect.Config{APIURL: apiURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.prefect = c
+	if _, err := c.CreateWorkPool(t.Context(), prefect.WorkPool{Name: h.pool, Type: "process"}); err != nil {
+		t.Fatalf("failed to create work pool %q: %v", h.pool, err)
+	}
+
+	if err := os.CopyFS(h.work, os.DirFS(filepath.Join(root, "examples"))); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(h.work, "prefect-deploy.yaml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, bytes.ReplaceAll(b, []byte("demo-pool"), []byte(h.pool)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, h.work, "init", "-q", "-b", "main")
+	git(t, h.work, "add", "-A")
+	git(t, h.work, "commit", "-q", "-m", "initial")
+	git(t, tmp, "init", "-q", "--bare", "--initial-branch=main", h.bare)
+	git(t, h.work, "remote", "add", "origin", "https://github.com/"+repository+".git")
+	git(t, h.work, "remote", "add", "bare", "file://"+h.bare)
+	git(t, h.work, "push", "-q", "bare", "main")
+	h.github = newFakeGitHub(t)
+	return h
+}
+
+// commit changes a flow file, commits, pushes and returns the new HEAD.
+func (h *harness) commit(msg string) string {
+	h.t.Helper()
+	p := filepath.Join(h.work, "flows", "report.py")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, append(b, []byte("\n# "+msg+"\n")...), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	git(h.t, h.work, "commit", "-q", "-am", msg)
+	git(h.t, h.work, "push", "-q", "bare", "main")
+	return git(h.t, h.work, "rev-parse", "HEAD")
+}
+
+// actRun is one act run.
+type actRun struct {
+	Err     error
+	Log     string
+	Outputs map[string]string // the action's outputs, as the workflow saw them
+	Summary string            // the job summary (GITHUB_STEP_SUMMARY)
+}
+
+// runOpts are the optional parts of an act run.
+type runOpts struct {
+	inputs map[string]string // workflow_dispatch inputs
+	vars   map[string]string // repository variables (vars.*)
+	env    map[string]string // extra environment for every step
+}
+
+// run runs workflow (a file of testdata/workflows) for event with payload.
+func (h *harness) run(workflow, event string, payload any, o runOpts) actRun {
+	h.t.Helper()
+	dir := h.t.TempDir()
+	eventFile := filepath.Join(dir, "event.json")
+	b, err := json.Marshal(payload)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.WriteFile(eventFile, b, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	wf, err := filepath.Abs(filepath.Join("testdata", "workflows", workflow))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	stub, err := filepath.Abs(filepath.Join("testdata", "setup-go-stub"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	args := []string{event, "-W", wf, "-e", eventFile,
+		"-P", "ubuntu-latest=-self-hosted",
+		"--local-repository", actionRef + "=" + h.action,
+		"--local-repository", setupGoRef + "=" + stub,
+		"--env", "GITHUB_API_URL=" + h.github.srv.URL,
+		"-s", "GITHUB_TOKEN=" + ghToken,
+		"-s", "PREFECT_API_URL=" + h.apiURL,
+		"-s", "API_TOKEN=" + h.secret,
+		"--var", "FLOWS_ORIGIN=file://" + h.bare,
+		"--var", "PROJECT=" + h.project,
+		"--var", "OUT_DIR=" + dir,
+	}
+	for k, v := range o.vars {
+		args = append(args, "--var", k+"="+v)
+	}
+	for k, v := range o.inputs {
+		args = append(args, "--input", k+"="+v)
+	}
+	for k, v := range o.env {
+		args = append(args, "--env", k+"="+v)
+	}
+	ctx, cancel := context.WithTimeout(h.t.Context(), 8*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, h.act, args...)
+	cmd.Dir = h.work
+	// The runner's environment, minus anything that could stand in for an input or point the
+	// program elsewhere: on GitHub only what action.yml maps reaches the program.
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "PREFECT_") || strings.HasPrefix(k, "GITHUB_") || strings.HasPrefix(k, "INPUT_") ||
+			strings.HasPrefix(k, "RUNNER_") || strings.HasPrefix(k, "ACT") || k == "XDG_CACHE_HOME" || k == "CI" {
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	cmd.Env = append(cmd.Env, "XDG_CACHE_HOME="+h.cache, "GOCACHE="+h.gocache)
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	r := actRun{Err: cmd.Run(), Log: log.String()}
+	if ob, err := os.ReadFile(filepath.Join(dir, "outputs.json")); err == nil {
+		if err := json.Unmarshal(ob, &r.Outputs); err != nil {
+			h.t.Fatalf("outputs.json: %v\n%s", err, ob)
+		}
+	}
+	r.Summary = summaryFromLog(r.Log)
+	if strings.Contains(r.Log, h.secret) {
+		h.t.Errorf("the value of a secret-env-vars entry appears in the log:\n%s", r.Log)
+	}
+	return r
+}
+
+// summaryFromLog returns the first job summary act printed: act gives each step its own
+// GITHUB_STEP_SUMMARY file, as GitHub does, and logs its content after the step as
+// "⚙  Summary - <markdown>" up to the next "[workflow/job]" line.
+func summaryFromLog(log string) string {
+	const marker = "⚙  Summary - "
+	_, rest, ok := strings.Cut(log, marker)
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	for i, line := range strings.Split(rest, "\n") {
+		if i > 0 && strings.HasPrefix(line, "[") {
+			break
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+// repoPayload is the repository object of event payloads.
+var repoPayload = map[string]any{
+	"full_name": repository, "name": "flows", "default_branch": "main",
+	"owner": map[string]any{"login": "acme"},
+}
+
+// workflowRunEvent is the payload of a completed container workflow run.
+func workflowRunEvent(conclusion, branch, sha string) map[string]any {
+	return map[string]any{
+		"action": "completed",
+		"workflow_run": map[string]any{
+			"name": "container", "conclusion": conclusion, "event": "push",
+			"head_branch": branch, "head_sha": sha,
+			"head_repository": map[string]any{"full_name": repository},
+		},
+		"repository": repoPayload,
+	}
+}
+
+// releaseEvent is the payload of a published release.
+func releaseEvent(tag string) map[string]any {
+	return map[string]any{
+		"action":     "published",
+		"release":    map[string]any{"tag_name": tag, "name": tag, "draft": false, "prerelease": false},
+		"repository": repoPayload,
+	}
+}
+
+// ghDeployment is one deployment recorded through the fake GitHub API, with its statuses.
+type ghDeployment struct {
+	Ref         string `json:"ref"`
+	Environment string `json:"environment"`
+	Production  bool   `json:"production_environment"`
+	Payload     []struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	} `json:"payload"`
+	States []string `json:"-"`
+}
+
+// fakeGitHub records GitHub Deployments API calls.
+type fakeGitHub struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	deps  []*ghDeployment // by id - 1
+	taken int             // deps returned by take so far
+	errs  []string
+}
+
+func newFakeGitHub(t *testing.T) *fakeGitHub {
+	f := &fakeGitHub{}
+	mux := http.NewServeMux()
+	check := func(r *http.Request) bool {
+		if r.Header.Get("Authorization") != "Bearer "+ghToken {
+			f.errs = append(f.errs, fmt.Sprintf("%s %s: Authorization %q", r.Method, r.URL.Path, r.Header.Get("Authorization")))
+			return false
+		}
+		return true
+	}
+	mux.HandleFunc("POST /repos/acme/flows/deployments", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if !check(r) {
+			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
+			return
+		}
+		var d ghDeployment
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &d); err != nil {
+			f.errs = append(f.errs, fmt.Sprintf("deployment body: %v", err))
+		}
+		f.deps = append(f.deps, &d)
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"id": %d, "ref": %q, "environment": %q}`, len(f.deps), d.Ref, d.Environment)
+	})
+	mux.HandleFunc("POST /repos/acme/flows/deployments/{id}/statuses", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if !check(r) {
+			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
+			return
+		}
+		var id int
+		fmt.Sscan(r.PathValue("id"), &id)
+		var s struct {
+			State string `json:"state"`
+		}
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &s)
+		if id < 1 || id > len(f.deps) {
+			http.NotFound(w, r)
+			return
+		}
+		f.deps[id-1].States = append(f.deps[id-1].States, s.State)
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"id": %d, "state": %q}`, id*100, s.State)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.errs = append(f.errs, "unexpected request "+r.Method+" "+r.URL.Path)
+		f.mu.Unlock()
+		http.NotFound(w, r)
+	})
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// take returns the deployments recorded since the last call and any protocol errors.
+func (f *fakeGitHub) take() ([]*ghDeployment, []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, e := f.deps[f.taken:], f.errs
+	f.taken, f.errs = len(f.deps), nil
+	return d, e
+}
