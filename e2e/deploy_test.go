@@ -135,3 +135,28 @@ func deref(p *string) string {
 	}
 	return *p
 }
+
+// TestPartialFailureReportsEveryDeployment makes the server refuse one deployment (a job
+// variable the work pool's template rejects) and checks the others still land, the failure is
+// reported with the server's reason, and the exit code is 1.
+func TestPartialFailureReportsEveryDeployment(t *testing.T) {
+	live := prefecttest.URL(t)
+	pool := uniqueName("e2e-partial")
+	createProcessPool(t, live, pool)
+	dir := t.TempDir()
+	writeFile(t, dir, "flows.py", "from prefect import flow\n\n@flow\ndef good():\n    pass\n\n@flow\ndef bad():\n    pass\n")
+	writeFile(t, dir, "prefect-deploy.yaml", "defaults:\n  work_pool: "+pool+"\n  image: img:1\nflows:\n  bad:\n    job_variables:\n      stream_output: not-a-boolean\n")
+	res := cliRun(t, dir, live, "deploy", "--env", "dev", "--project", uniqueName("pf"), "--branch", "main",
+		"--commit", "0123456789abcdef0123456789abcdef01234567", "--package-version", "1.0.0")
+	if res.Code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	for _, want := range []string{"--good--dev", "created", "--bad--dev", "failed", "HTTP 422", "stream_output", "1 created, 1 failed"} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("output does not show %q:\n%s", want, res.Stdout)
+		}
+	}
+	if !strings.Contains(res.Stderr, "some deployments failed") {
+		t.Errorf("stderr = %q; want it to say some deployments failed", res.Stderr)
+	}
+}

@@ -209,3 +209,29 @@ func client(t *testing.T, apiURL string) *prefect.Client {
 func uniqueName(prefix string) string {
 	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%1e9)
 }
+
+// createProcessPool creates a process work pool with Prefect's default job template (as the
+// Prefect CLI does), so the server validates job variables against it.
+func createProcessPool(t *testing.T, apiURL, name string) {
+	t.Helper()
+	bin, err := prefecttest.Bin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(bin, "prefect"), "--no-prompt", "work-pool", "create", name, "--type", "process")
+	cmd.Env = append(os.Environ(), "PREFECT_API_URL="+apiURL)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("create work pool: %v\n%s", err, out)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -82,6 +82,23 @@ func TestPromoteLifecycle(t *testing.T) {
 	}
 	compareFaithful(t, src, dst)
 
+	// Triggers are copied: the prod fetch-pages deployment owns its own automation.
+	fetchProd := item(t, first.Report, "--fetch-pages--prod")
+	autos, err := c.DeploymentAutomations(t.Context(), fetchProd.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range autos {
+		names = append(names, a.Name)
+		if a.Name == fetchProd.Name+"__automation_1" && (len(a.Actions) != 1 || a.Actions[0]["deployment_id"] != fetchProd.ID) {
+			t.Errorf("prod automation runs %v, want deployment %s", a.Actions, fetchProd.ID)
+		}
+	}
+	if !contains(names, fetchProd.Name+"__automation_1") {
+		t.Errorf("prod fetch-pages automations = %v; want %s__automation_1", names, fetchProd.Name)
+	}
+
 	// Re-running converges: nothing to write.
 	before = cnt.writes.Load()
 	again := cliRun(t, r.Dir, cnt.URL, promoteArgs()...)
