@@ -1,3 +1,134 @@
 // Package prefectyaml reads Prefect's own prefect.yaml files without Python
-// and turns their deployment entries into what `prefect deploy` would send.
+// and turns their deployment entries into the deployment body `prefect
+// deploy` would send (a [prefect.DeploymentSpec]), plus the entry's
+// triggers.
+//
+// It decides which entries a deploy targets ([Options.Select]), how the
+// file is read and templated, which build steps run here, and where the
+// result deliberately departs from `prefect deploy`. The behaviour mirrors
+// Prefect 3.x's prefect/cli/deploy (_core.py, _config.py, _models.py,
+// _schedules.py, _actions.py) and was checked against `prefect deploy`
+// itself on a live server (TestMatchesPrefectDeploy).
+//
+// # Working directory
+//
+// `prefect deploy --prefect-file pipelines/x/prefect.yaml` does not change
+// directory: entrypoints, run_shell_script steps and the generated default
+// pull step are relative to the directory it runs in. The monorepo deploy
+// script this package replaces runs it from the repository root, so its
+// entrypoints read "pipelines/x/flow.py:function". Load does the same with
+// the process working directory, or [Options.Dir] when set; relative
+// patterns are relative to that directory too.
+//
+// # What matches prefect deploy
+//
+//   - Reading: YAML 1.1 typing as Python's yaml.safe_load does it (yes/no/on/off
+//     are booleans, 0755 is octal, 1:30 is 90, unquoted dates and times are
+//     timestamps written as pydantic writes them), anchors, aliases and merge
+//     keys (the mapping's own keys win; among merged mappings the first
+//     listed wins), and the validation prefect deploy's pydantic models make,
+//     with their lax coercions ("yes" for a boolean, "3" for an integer).
+//   - Entries: name, version, tags, description (else the flow's
+//     description= or docstring), entrypoint, parameters, paused (absent
+//     means false), enforce_parameter_schema (absent means true),
+//     concurrency_limit (an integer, or {limit, collision_strategy,
+//     grace_period_seconds}), work_pool.name, work_queue_name and
+//     job_variables, path (always null), and a name ending in ".py" losing
+//     it, as RunnerDeployment does.
+//   - Version: the entry's version; else, as Prefect infers it, the commit
+//     of the CI system (GITHUB_SHA, CI_COMMIT_SHA, BITBUCKET_COMMIT,
+//     BUILD_SOURCEVERSION, with their branch and repository variables) or of
+//     a git checkout that has an origin remote, cut to 8 characters
+//     (version_type narrows the search; prefect:simple turns it off); else
+//     the md5 of the flow file.
+//   - Flow: the flow's name (@flow(name=...) when literal, else the function
+//     name with "_" written "-"), description and parameter schema come from
+//     static discovery of the entrypoint (package discover).
+//   - Schedules: cron (timezone, day_or), interval (seconds, ISO 8601
+//     durations, "HH:MM:SS", "N days"; anchor_date parsed as pendulum does,
+//     so a date-time without an offset is UTC even when timezone is set;
+//     timezone defaults to UTC), rrule (also the JSON form), active,
+//     parameters, slug; the legacy single schedule key; both keys is an
+//     error.
+//   - Steps: a deployment-level build, push or pull replaces the top-level
+//     one; "pull: []" means no pull steps while null or {} fall back to the
+//     top-level pull, then to the default prefect deploy generates (a
+//     dockerfile: auto image build gives /opt/prefect/<dir>, an image job
+//     variable gives /opt/prefect, otherwise the absolute working
+//     directory, with a warning).
+//   - run_shell_script runs natively: each line is split with shlex and
+//     executed without a shell unless shell is true (then /bin/sh -c); env
+//     is added to the environment, directory sets the working directory,
+//     expand_env_vars substitutes $VAR and ${VAR} as string.Template does;
+//     the outputs stdout and stderr are stripped and stored under the step
+//     id and flat (last writer wins); a non-zero exit fails the deploy.
+//   - Templating: {{ $VAR }} first, then {{ step-id.key }} (dots and [i]
+//     index into outputs); a placeholder that is the whole value takes the
+//     output's type, an embedded one its Python str(). {{ ctx.* }} stays for
+//     the worker. Pull steps keep what they cannot resolve (their own step
+//     outputs, unset variables) for the worker. Trigger parameters keep
+//     event templates such as {{ event.name }}.
+//   - Triggers get the default name "<deployment>__automation_<i>".
+//
+// # Deliberate differences
+//
+// Each is tested; the ones that change a stored deployment are also the
+// allow-list of TestMatchesPrefectDeploy.
+//
+//  1. {{ prefect.blocks.* }} and {{ prefect.variables.* }} in an entry are
+//     kept as written, with a warning; prefect deploy resolves them against
+//     the server at deploy time (a missing variable becomes "", a missing
+//     block fails the deploy, even one referenced only in an entry's pull
+//     steps). Both keep them unresolved in pull steps.
+//  2. A step-output placeholder that no step supplied is an error naming the
+//     file, line and step id; prefect deploy logs a warning and drops the key
+//     (whole-value placeholders) or inserts "" (embedded ones). The same
+//     holds in schedules and trigger fields.
+//  3. Only run_shell_script steps run. Docker build_docker_image and
+//     push_docker_image steps are not run: their outputs are
+//     [Options.StepOutputs] or, for "image", "image_name" and "tag",
+//     [Options.Image] (a warning says when a docker step got neither). Any
+//     other step type is an error unless its outputs are supplied under its
+//     id. Block or variable references in a step that runs here are an
+//     error. stream_output is ignored (output is captured, not printed).
+//  4. Build and push steps run once per distinct step list and file, not once
+//     per deployment.
+//  5. An interval schedule without anchor_date gets none: the server uses its
+//     current time, where prefect deploy sends the deploying machine's. (So
+//     a redeploy does not look like a change.)
+//  6. The parameter schema is built without running Python: a default that
+//     is not a Python literal (timedelta(minutes=5), a constant) is left out,
+//     and an annotation discover cannot map accepts any value. @flow(version=)
+//     is not read, so without a version in the entry and without VCS
+//     information the version is the file's md5 rather than that literal.
+//  7. {{ name }} placeholders are never looked up in the environment;
+//     prefect deploy's first pass does look them up there. Getenv returning
+//     "" counts as unset.
+//  8. A description taken from the docstring is used verbatim; prefect
+//     deploy would template placeholders in it.
+//  9. tags given as one string is an error; prefect deploy would make one tag
+//     per character.
+//  10. prefect deploy skips a whole file that fails validation and carries
+//     on; Load reports every problem (file:line:col) and returns no
+//     deployment from that file. Keys Prefect ignores are reported as
+//     warnings. Timezones and cron expressions are left to the server to
+//     check.
+//  11. sla (Prefect Cloud SLAs) is an error. version_type only steers version
+//     inference: version_info is not part of the body (servers other than
+//     Cloud discard it). A schedule's replaces is ignored with a warning,
+//     since the schedules are replaced as a whole.
+//  12. Module-path entrypoints (pkg.module.function) are an error: the file
+//     cannot be found without Python's import system. Mapping keys that
+//     YAML 1.1 reads as non-strings (on:, 1:) and tags safe_load would
+//     construct as sets, ordered maps or bytes are errors.
+//  13. Two selected entries that make the same deployment (same flow and
+//     name) are an error; prefect deploy would deploy both, the last
+//     winning.
+//  14. [Options.Select] matches the name after {{ $VAR }} templating (prefect
+//     deploy --name matches the name as written).
+//
+// Unlike a redeploy with prefect deploy (which updates with PATCH), sending
+// the Spec as a POST replaces the whole deployment: an entry without
+// schedules removes existing ones, and paused is false unless the entry
+// says otherwise. Keeping server-side state is the caller's decision.
 package prefectyaml

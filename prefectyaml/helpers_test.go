@@ -36,7 +36,7 @@ func fixtureRepo(t *testing.T, rewrite func(path string, data []byte) []byte) st
 	if err != nil {
 		t.Fatal(err)
 	}
-	gitOutput(t, dir, "init", "-q")
+	gitOutput(t, dir, "init", "-q", "-b", "main")
 	gitOutput(t, dir, "add", ".")
 	gitOutput(t, dir, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "fixture")
 	return dir
@@ -46,7 +46,9 @@ func gitOutput(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	// Fixed dates make the fixture's commit hash the same on every run.
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)

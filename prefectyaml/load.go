@@ -1,6 +1,7 @@
 package prefectyaml
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -65,8 +66,10 @@ type Deployment struct {
 	// templates such as {{ event.name }} reach the server.
 	Triggers []map[string]any
 	// Warnings are "file:line:col: message" notes on what was ignored,
-	// defaulted or left for the server or worker.
+	// defaulted or left for the server or worker, in file order.
 	Warnings []string
+
+	col int
 }
 
 // Load reads the prefect.yaml files matching patterns (globs relative to the
@@ -136,7 +139,7 @@ func load(dir string, patterns []string, opts Options) ([]Deployment, error) {
 			d := &deps[i]
 			key := d.FlowName + "/" + d.Name
 			if prev, dup := seen[key]; dup {
-				l.errs.list = append(l.errs.list, &Error{File: d.File, Line: d.Line, Column: 3,
+				l.errs.list = append(l.errs.list, &Error{File: d.File, Line: d.Line, Column: d.col,
 					Message: fmt.Sprintf("deployment %q of flow %q is also defined at %s:%d; both would write the same deployment", d.Name, d.FlowName, prev.File, prev.Line)})
 				continue
 			}
@@ -300,7 +303,7 @@ var usedKeys = []string{"name", "version", "version_type", "tags", "description"
 // prefect/cli/deploy/_core.py:_run_single_deploy step by step.
 func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	cfg := raw.clone()
-	d := &Deployment{File: l.file, Line: raw.line}
+	d := &Deployment{File: l.file, Line: raw.line, col: raw.col}
 	var warns []warning
 	warn := func(n *node, f string, a ...any) { warns = append(warns, warning{n, fmt.Sprintf(f, a...)}) }
 	before := len(l.errs.list)
@@ -484,6 +487,9 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	d.Spec = *spec
 	d.Name = spec.Name
 	d.Triggers = triggers
+	slices.SortStableFunc(warns, func(a, b warning) int {
+		return cmp.Or(cmp.Compare(a.n.line, b.n.line), cmp.Compare(a.n.col, b.n.col))
+	})
 	for _, w := range warns {
 		d.Warnings = append(d.Warnings, l.position(w.n)+w.msg)
 	}

@@ -60,7 +60,7 @@ func checkFile(root *yaml.Node, e *errs) *fileModel {
 		switch k.Value {
 		case "prefect-version", "name":
 			if n := d.convert(v); !n.isNull() && n.kind != strKind {
-				e.at(n, "%s must be a string, not a %s (quote it)", k.Value, n.kind)
+				e.at(n, "%s must be a string, not %s (quote it)", k.Value, n.kind)
 			}
 		case "build":
 			m.build = checkSteps(d.convert(v), "build", e)
@@ -83,7 +83,7 @@ func checkFile(root *yaml.Node, e *errs) *fileModel {
 					}
 				}
 			default:
-				e.at(n, "deployments must be a list of deployment entries, not a %s", n.kind)
+				e.at(n, "deployments must be a list of deployment entries, not %s", n.kind)
 			}
 		}
 	}
@@ -105,7 +105,7 @@ func checkSteps(n *node, section string, e *errs) []*node {
 		var steps []*node
 		for _, s := range n.seq {
 			if s.kind != mapKind {
-				e.at(s, "each %s step must be a mapping such as {prefect.deployments.steps.run_shell_script: {script: ...}}, not a %s", section, s.kind)
+				e.at(s, "each %s step must be a mapping such as {prefect.deployments.steps.run_shell_script: {script: ...}}, not %s", section, s.kind)
 				continue
 			}
 			steps = append(steps, s)
@@ -115,7 +115,7 @@ func checkSteps(n *node, section string, e *errs) []*node {
 		}
 		return steps
 	}
-	e.at(n, "%s must be a list of steps, not a %s", section, n.kind)
+	e.at(n, "%s must be a list of steps, not %s", section, n.kind)
 	return nil
 }
 
@@ -123,7 +123,7 @@ func checkSteps(n *node, section string, e *errs) []*node {
 // values pydantic coerces. It returns false when the entry is not a mapping.
 func checkEntry(n *node, e *errs) bool {
 	if n.kind != mapKind {
-		e.at(n, "a deployment entry must be a mapping, not a %s", n.kind)
+		e.at(n, "a deployment entry must be a mapping, not %s", n.kind)
 		return false
 	}
 	for i, k := range n.keys {
@@ -136,7 +136,7 @@ func checkEntry(n *node, e *errs) bool {
 			}
 		case "tags":
 			if !v.isNull() && v.kind != strKind && v.kind != seqKind {
-				e.at(v, "tags must be a list of strings, not a %s", v.kind)
+				e.at(v, "tags must be a list of strings, not %s", v.kind)
 			}
 		case "paused", "enforce_parameter_schema":
 			checkBool(v, k, e)
@@ -144,7 +144,7 @@ func checkEntry(n *node, e *errs) bool {
 			checkConcurrency(v, e)
 		case "parameters":
 			if v.kind != mapKind {
-				e.at(v, "parameters must be a mapping, not a %s", v.kind)
+				e.at(v, "parameters must be a mapping, not %s", v.kind)
 			}
 		case "schedule":
 			if !v.isNull() {
@@ -158,15 +158,15 @@ func checkEntry(n *node, e *errs) bool {
 					checkSchedule(s, e)
 				}
 			default:
-				e.at(v, "schedules must be a list, not a %s", v.kind)
+				e.at(v, "schedules must be a list, not %s", v.kind)
 			}
 		case "build", "push", "pull":
 			if !v.isNull() && v.kind != seqKind && v.kind != mapKind {
-				e.at(v, "%s must be a list of steps, not a %s", k, v.kind)
+				e.at(v, "%s must be a list of steps, not %s", k, v.kind)
 			} else if v.kind == seqKind {
 				for _, s := range v.seq {
 					if s.kind != mapKind {
-						e.at(s, "each %s step must be a mapping, not a %s", k, s.kind)
+						e.at(s, "each %s step must be a mapping, not %s", k, s.kind)
 					}
 				}
 			}
@@ -178,11 +178,11 @@ func checkEntry(n *node, e *errs) bool {
 			case seqKind:
 				for _, t := range v.seq {
 					if t.kind != mapKind {
-						e.at(t, "each trigger must be a mapping, not a %s", t.kind)
+						e.at(t, "each trigger must be a mapping, not %s", t.kind)
 					}
 				}
 			default:
-				e.at(v, "triggers must be a list, not a %s", v.kind)
+				e.at(v, "triggers must be a list, not %s", v.kind)
 			}
 		case "sla":
 			if !v.isNull() {
@@ -199,7 +199,7 @@ func checkString(v *node, key string, e *errs) {
 	case timeKind:
 		e.at(v, "%s must be a string; Prefect's YAML reader turns this unquoted value into a timestamp, so quote it", key)
 	default:
-		e.at(v, "%s must be a string, not a %s (quote it)", key, v.kind)
+		e.at(v, "%s must be a string, not %s (quote it)", key, v.kind)
 	}
 }
 
@@ -257,7 +257,7 @@ func checkWorkPool(v *node, e *errs) {
 		return
 	case mapKind:
 	default:
-		e.at(v, "work_pool must be a mapping, not a %s", v.kind)
+		e.at(v, "work_pool must be a mapping, not %s", v.kind)
 		return
 	}
 	for i, k := range v.keys {
@@ -267,7 +267,7 @@ func checkWorkPool(v *node, e *errs) {
 			checkString(f, "work_pool."+k, e)
 		case "job_variables":
 			if f.kind != mapKind {
-				e.at(f, "work_pool.job_variables must be a mapping, not a %s", f.kind)
+				e.at(f, "work_pool.job_variables must be a mapping, not %s", f.kind)
 			}
 		}
 	}
@@ -278,7 +278,7 @@ func checkWorkPool(v *node, e *errs) {
 // anchor_date when the item has only interval, anchor_date and timezone).
 func checkSchedule(s *node, e *errs) {
 	if s.kind != mapKind {
-		e.at(s, "a schedule must be a mapping with one of cron, interval or rrule, not a %s", s.kind)
+		e.at(s, "a schedule must be a mapping with one of cron, interval or rrule, not %s", s.kind)
 		return
 	}
 	onlyInterval := true
@@ -318,7 +318,7 @@ func checkSchedule(s *node, e *errs) {
 			}
 		case "parameters":
 			if v.kind != mapKind {
-				e.at(v, "schedule parameters must be a mapping, not a %s", v.kind)
+				e.at(v, "schedule parameters must be a mapping, not %s", v.kind)
 			}
 		case "schedule":
 			e.at(v, "the {schedule: {...}} form is not accepted by prefect deploy; write cron, interval or rrule directly in the schedule item")
@@ -344,7 +344,7 @@ func describe(v *node) string {
 	case nullKind:
 		return "null"
 	case seqKind, mapKind:
-		return "a " + v.kind.String()
+		return v.kind.String()
 	case timeKind:
 		return "the timestamp " + v.s
 	}

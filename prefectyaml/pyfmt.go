@@ -1,7 +1,6 @@
 package prefectyaml
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -241,5 +240,3 @@ func pyTruthy(n *node) bool {
 	}
 	return false
 }
-
-func compareStrings(a, b string) int { return cmp.Compare(a, b) }

@@ -14,7 +14,7 @@ import (
 
 var (
 	reISODuration = regexp.MustCompile(`^([-+])?P(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$`)
-	reClock       = regexp.MustCompile(`^([-+])?(?:(\d+)\s*(?:d|days?)(?:,\s*|\s+|$))?(?:(\d+):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6}))?)?)?$`)
+	reClock       = regexp.MustCompile(`^([-+])?(?:(\d+)\s*(?:d|days?)(?:,\s*|\s+|$))?(?:(\d+):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$`)
 )
 
 // parseInterval reads an interval as pydantic's timedelta does: seconds, an
@@ -198,6 +198,10 @@ func buildSchedule(item *node, e *errs, warn func(*node, string, ...any)) (prefe
 				out.Schedule.Timezone = &jtz
 			}
 		} else {
+			if tzp == nil {
+				utc := "UTC"
+				tzp = &utc
+			}
 			out.Schedule = prefect.Schedule{RRule: rrule, Timezone: tzp}
 		}
 	default:
@@ -214,7 +218,7 @@ func buildSchedule(item *node, e *errs, warn func(*node, string, ...any)) (prefe
 	}
 	if v, has := item.get("parameters"); has && pyTruthy(v) {
 		if v.kind != mapKind {
-			e.at(v, "schedule parameters must be a mapping, not a %s", v.kind)
+			e.at(v, "schedule parameters must be a mapping, not %s", v.kind)
 			ok = false
 		} else {
 			out.Parameters = v.value().(map[string]any)

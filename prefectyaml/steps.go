@@ -75,7 +75,7 @@ func (l *fileLoader) runSteps(steps []*node) *stepResult {
 			args = &node{kind: mapKind, line: args.line, col: args.col}
 		}
 		if args.kind != mapKind {
-			l.errs.at(args, "the arguments of step %s must be a mapping, not a %s", fqn, args.kind)
+			l.errs.at(args, "the arguments of step %s must be a mapping, not %s", fqn, args.kind)
 			res.failed = true
 			continue
 		}
@@ -195,7 +195,7 @@ func (l *fileLoader) shellStep(args *node, res *stepResult, id string) (map[stri
 	extra := map[string]string{}
 	if v, ok := args.get("env"); ok && !v.isNull() {
 		if v.kind != mapKind {
-			l.errs.at(v, "run_shell_script env must be a mapping of strings, not a %s", v.kind)
+			l.errs.at(v, "run_shell_script env must be a mapping of strings, not %s", v.kind)
 			return nil, false
 		}
 		for i, k := range v.keys {
@@ -247,7 +247,7 @@ func (l *fileLoader) shellStep(args *node, res *stepResult, id string) (map[stri
 			var err error
 			argv, err = shlexSplit(line)
 			if err != nil {
-				l.errs.at(scriptNode, "run_shell_script %s: cannot split %s: %v", idOr(id), quoteShort(line), err)
+				l.errs.at(scriptNode, "run_shell_script %s: cannot split `%s` into arguments: %v", idOr(id), line, err)
 				return nil, false
 			}
 			if len(argv) == 0 {
@@ -262,9 +262,9 @@ func (l *fileLoader) shellStep(args *node, res *stepResult, id string) (map[stri
 		if err := cmd.Run(); err != nil {
 			var exit *exec.ExitError
 			if errors.As(err, &exit) {
-				l.errs.at(scriptNode, "run_shell_script %s failed: %s exited with code %d: %s", idOr(id), quoteShort(line), exit.ExitCode(), pyStrip(text(stderr.Bytes())))
+				l.errs.at(scriptNode, "run_shell_script %s failed: `%s` exited with code %d: %s", idOr(id), line, exit.ExitCode(), pyStrip(text(stderr.Bytes())))
 			} else {
-				l.errs.at(scriptNode, "run_shell_script %s failed: %s: %v", idOr(id), quoteShort(line), err)
+				l.errs.at(scriptNode, "run_shell_script %s failed: `%s`: %v", idOr(id), line, err)
 			}
 			return nil, false
 		}

@@ -1,7 +1,6 @@
 package prefectyaml
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -298,8 +297,4 @@ func unresolved(n *node) []string {
 	walk(n)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func describePlaceholders(list []string) string {
-	return fmt.Sprintf("%s", strings.Join(list, ", "))
 }

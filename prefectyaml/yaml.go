@@ -29,7 +29,7 @@ const (
 )
 
 func (k kind) String() string {
-	return [...]string{"null", "boolean", "integer", "number", "string", "timestamp", "list", "mapping"}[k]
+	return [...]string{"null", "a boolean", "an integer", "a number", "a string", "a timestamp", "a list", "a mapping"}[k]
 }
 
 // node is one YAML value with the position it was written at. Mappings keep
@@ -301,7 +301,7 @@ func (d *decoder) mapping(y *yaml.Node) *node {
 				var group []*node
 				for _, s := range m.seq {
 					if s.kind != mapKind {
-						d.errs.at(s, "a merge key (<<) takes a mapping or a list of mappings, not a %s", s.kind)
+						d.errs.at(s, "a merge key (<<) takes a mapping or a list of mappings, not %s", s.kind)
 						continue
 					}
 					group = append(group, s)
@@ -310,13 +310,13 @@ func (d *decoder) mapping(y *yaml.Node) *node {
 					merged = append(merged, group[j])
 				}
 			default:
-				d.errs.at(m, "a merge key (<<) takes a mapping or a list of mappings, not a %s", m.kind)
+				d.errs.at(m, "a merge key (<<) takes a mapping or a list of mappings, not %s", m.kind)
 			}
 			continue
 		}
 		kn := d.convert(k)
 		if kn.kind != strKind {
-			d.errs.at(kn, "the key %s is read as a %s by Prefect's YAML reader (YAML 1.1); quote it", scalarText(k), kn.kind)
+			d.errs.at(kn, "the key %s is read as %s by Prefect's YAML reader (YAML 1.1); quote it", scalarText(k), kn.kind)
 			continue
 		}
 		own = append(own, kv{kn.s, d.convert(v)})

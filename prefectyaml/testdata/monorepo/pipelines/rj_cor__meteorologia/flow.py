@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from prefect import flow
 
 
@@ -8,6 +10,7 @@ def capture_weather(
     stations: list[str] = [],
     lookback_hours: float = 1.0,
     materialize: bool = False,
+    timeout: timedelta = timedelta(minutes=5),
 ):
     """Not the description: the decorator's description= wins."""
     print(f"capturing {len(stations)} stations into {dataset_id}.{table_id}")
