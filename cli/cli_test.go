@@ -5,15 +5,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -26,26 +21,6 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
-
-// writeCounter is a proxy in front of the live server that counts write requests.
-func writeCounter(t *testing.T, target string) (string, *atomic.Int64) {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = ""
-	rp := httputil.NewSingleHostReverseProxy(u)
-	var writes atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, "/filter") {
-			writes.Add(1)
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/api", &writes
-}
 
 // TestCases runs each testdata/cases/<case>: the command line in cmd, run in a copy of repo/,
 // against the live server behind a write-counting proxy (or the URL in env). The exit code and
@@ -69,7 +44,8 @@ func TestCases(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
-			proxy, writes := writeCounter(t, live)
+			px := prefecttest.NewProxy(t, live, nil)
+			proxy, writes := px.URL, &px.Writes
 			cmdText, err := os.ReadFile(filepath.Join(dir, "cmd"))
 			if err != nil {
 				t.Fatal(err)

@@ -29,7 +29,7 @@ func TestDeployExamplesAndRun(t *testing.T) {
 	if got := dry.Report.Counts[report.WouldCreate]; got != 4 {
 		t.Errorf("dry run: %d would-create, want 4: %+v", got, dry.Report.Counts)
 	}
-	if n := cnt.writes.Load(); n != 0 {
+	if n := cnt.Writes.Load(); n != 0 {
 		t.Fatalf("--dry-run sent %d write requests, want 0", n)
 	}
 
@@ -81,12 +81,12 @@ func TestDeployExamplesAndRun(t *testing.T) {
 	}
 
 	// Redeploying the same commit changes nothing and writes nothing.
-	before := cnt.writes.Load()
+	before := cnt.Writes.Load()
 	again := cliRun(t, r.Dir, cnt.URL, args...)
 	if again.Code != 0 || again.Report.Counts[report.Unchanged] != 4 {
 		t.Fatalf("redeploy: exit %d counts %+v\n%s", again.Code, again.Report.Counts, again.Stderr)
 	}
-	if n := cnt.writes.Load() - before; n != 0 {
+	if n := cnt.Writes.Load() - before; n != 0 {
 		t.Errorf("unchanged redeploy sent %d writes, want 0", n)
 	}
 

@@ -8,15 +8,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,32 +92,9 @@ func (r *repo) commitMark(mark string) string {
 	return r.HEAD()
 }
 
-// counter is a proxy in front of the live server that counts requests by method.
-type counter struct {
-	URL                  string
-	gets, posts, patches atomic.Int64
-	deletes, writes      atomic.Int64
-}
-
-func newCounter(t *testing.T, target string) *counter {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = ""
-	rp := httputil.NewSingleHostReverseProxy(u)
-	c := &counter{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		read := r.Method == http.MethodGet || strings.HasSuffix(r.URL.Path, "/filter") || strings.HasSuffix(r.URL.Path, "/count")
-		if !read {
-			c.writes.Add(1)
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	c.URL = srv.URL + "/api"
-	return c
+// newCounter puts a request-counting proxy in front of the live server.
+func newCounter(t *testing.T, target string) *prefecttest.Proxy {
+	return prefecttest.NewProxy(t, target, nil)
 }
 
 // result is one CLI run.

@@ -37,7 +37,7 @@ func TestPromoteLifecycle(t *testing.T) {
 	}
 	refused := func(name string, wantMsg string, extra ...string) {
 		t.Helper()
-		before := cnt.writes.Load()
+		before := cnt.Writes.Load()
 		res := cliRun(t, r.Dir, cnt.URL, promoteArgs(extra...)...)
 		if res.Code != 1 {
 			t.Fatalf("%s: exit %d, want 1\n%s%s", name, res.Code, res.Stdout, res.Stderr)
@@ -45,7 +45,7 @@ func TestPromoteLifecycle(t *testing.T) {
 		if !strings.Contains(res.Stderr, wantMsg) {
 			t.Errorf("%s: stderr does not say %q:\n%s", name, wantMsg, res.Stderr)
 		}
-		if n := cnt.writes.Load() - before; n != 0 {
+		if n := cnt.Writes.Load() - before; n != 0 {
 			t.Errorf("%s: %d write requests, want 0", name, n)
 		}
 	}
@@ -53,12 +53,12 @@ func TestPromoteLifecycle(t *testing.T) {
 	deployDev(shaA, "1.0.0")
 
 	// A dry run plans four creations and writes nothing.
-	before := cnt.writes.Load()
+	before := cnt.Writes.Load()
 	dry := cliRun(t, r.Dir, cnt.URL, promoteArgs("--dry-run")...)
 	if dry.Code != 0 || dry.Report.Counts[report.WouldCreate] != 4 {
 		t.Fatalf("dry-run promote: exit %d counts %+v\n%s", dry.Code, dry.Report.Counts, dry.Stderr)
 	}
-	if n := cnt.writes.Load() - before; n != 0 {
+	if n := cnt.Writes.Load() - before; n != 0 {
 		t.Errorf("dry-run promote wrote %d times", n)
 	}
 
@@ -100,12 +100,12 @@ func TestPromoteLifecycle(t *testing.T) {
 	}
 
 	// Re-running converges: nothing to write.
-	before = cnt.writes.Load()
+	before = cnt.Writes.Load()
 	again := cliRun(t, r.Dir, cnt.URL, promoteArgs()...)
 	if again.Code != 0 || again.Report.Counts[report.Unchanged] != 4 {
 		t.Fatalf("second promote: exit %d counts %+v\n%s", again.Code, again.Report.Counts, again.Stderr)
 	}
-	if n := cnt.writes.Load() - before; n != 0 {
+	if n := cnt.Writes.Load() - before; n != 0 {
 		t.Errorf("converged promote wrote %d times", n)
 	}
 

@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -363,23 +359,16 @@ func TestCSRFProtectedServer(t *testing.T) {
 // faultProxy forwards to the live server but first answers some requests itself with a status,
 // or drops the connection, to exercise the client's retries.
 type faultProxy struct {
-	plan  []func(w http.ResponseWriter) bool // consumed in order; true = handled (fault injected)
+	*prefecttest.Proxy
 	mu    sync.Mutex
-	hits  atomic.Int64
+	plan  []func(w http.ResponseWriter) bool // consumed in order; true = handled (fault injected)
 	times []time.Time
 }
 
 func newFaultProxy(t *testing.T, target string, plan ...func(w http.ResponseWriter) bool) (*faultProxy, string) {
 	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = ""
-	rp := httputil.NewSingleHostReverseProxy(u)
 	fp := &faultProxy{plan: plan}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fp.hits.Add(1)
+	fp.Proxy = prefecttest.NewProxy(t, target, func(w http.ResponseWriter, r *http.Request) bool {
 		fp.mu.Lock()
 		fp.times = append(fp.times, time.Now())
 		var step func(http.ResponseWriter) bool
@@ -387,13 +376,9 @@ func newFaultProxy(t *testing.T, target string, plan ...func(w http.ResponseWrit
 			step, fp.plan = fp.plan[0], fp.plan[1:]
 		}
 		fp.mu.Unlock()
-		if step != nil && step(w) {
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return fp, srv.URL + "/api"
+		return step != nil && step(w)
+	})
+	return fp, fp.URL
 }
 
 func status(code int, header ...string) func(http.ResponseWriter) bool {
@@ -435,7 +420,7 @@ func TestRetriesThroughFaultProxy(t *testing.T) {
 		if f.ID == "" {
 			t.Error("no flow id")
 		}
-		if got := fp.hits.Load(); got < 4 {
+		if got := fp.Requests.Load(); got < 4 {
 			t.Errorf("proxy saw %d requests, want at least 4 (3 faults + success)", got)
 		}
 	})
@@ -469,7 +454,7 @@ func TestRetriesThroughFaultProxy(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "HTTP 503") || !strings.Contains(err.Error(), "Service Unavailable") {
 			t.Fatalf("err = %v, want the final 503 with the server's message", err)
 		}
-		if got := fp.hits.Load(); got != 4 {
+		if got := fp.Requests.Load(); got != 4 {
 			t.Errorf("proxy saw %d attempts, want 4 (1 + 3 retries)", got)
 		}
 	})
@@ -502,7 +487,7 @@ func TestRetriesThroughFaultProxy(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "HTTP 422") || !strings.Contains(err.Error(), "flow_id") {
 			t.Fatalf("err = %v, want a 422 naming flow_id", err)
 		}
-		if got := fp.hits.Load(); got > 2 { // a CSRF probe may precede the write
+		if got := fp.Requests.Load(); got > 2 { // a CSRF probe may precede the write
 			t.Errorf("proxy saw %d requests; a 422 must not be retried", got)
 		}
 	})
