@@ -26,8 +26,13 @@ const (
 	// actionRef is the action reference the test workflows use; act maps it to a copy of the
 	// working tree with --local-repository, so the workflows call the action the way users do.
 	actionRef = "prefect-flow-deploy/prefect-deploy-action@0123456789abcdef0123456789abcdef01234567"
+	// exampleActionRef is the action reference of examples/workflows, mapped like actionRef.
+	exampleActionRef = "OWNER/prefect-deploy-action@0123456789abcdef0123456789abcdef01234567"
 	// setupGoRef is the setup-go pinned in action.yml, mapped to a stand-in (no network here).
 	setupGoRef = "actions/setup-go@924ae3a1cded613372ab5595356fb5720e22ba16"
+	// checkoutRef is the checkout pinned in examples/workflows, mapped to a stand-in that
+	// clones the flows repository from the harness's bare origin.
+	checkoutRef = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1"
 	// repository is the GitHub repository the flows checkout claims to be (its origin remote).
 	repository = "acme/flows"
 	// ghToken is the fake GITHUB_TOKEN given to act.
@@ -146,9 +151,13 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(cfg, bytes.ReplaceAll(b, []byte("demo-pool"), []byte(h.pool)), 0o644); err != nil {
+	b = bytes.ReplaceAll(b, []byte("demo-pool"), []byte(h.pool))
+	b = bytes.Replace(b, []byte("\nproject: examples\n"), []byte("\nproject: "+h.project+"\n"), 1)
+	if err := os.WriteFile(cfg, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The example workflows take PACKAGE_VERSION from pyproject.toml, as in most flows repositories.
+	writeFile(t, filepath.Join(h.work, "pyproject.toml"), "[project]\nname = \"flows\"\nversion = \"1.0.0\"\n")
 	git(t, h.work, "init", "-q", "-b", "main")
 	git(t, h.work, "add", "-A")
 	git(t, h.work, "commit", "-q", "-m", "initial")
@@ -189,9 +198,10 @@ type runOpts struct {
 	inputs map[string]string // workflow_dispatch inputs
 	vars   map[string]string // repository variables (vars.*)
 	env    map[string]string // extra environment for every step
+	job    string            // run only this job (act -j)
 }
 
-// run runs workflow (a file of testdata/workflows) for event with payload.
+// run runs workflow (a file of testdata/workflows, or an absolute path) for event with payload.
 func (h *harness) run(workflow, event string, payload any, o runOpts) actRun {
 	h.t.Helper()
 	dir := h.t.TempDir()
@@ -203,23 +213,35 @@ func (h *harness) run(workflow, event string, payload any, o runOpts) actRun {
 	if err := os.WriteFile(eventFile, b, 0o644); err != nil {
 		h.t.Fatal(err)
 	}
-	wf, err := filepath.Abs(filepath.Join("testdata", "workflows", workflow))
+	wf := workflow
+	if !filepath.IsAbs(wf) {
+		wf = filepath.Join("testdata", "workflows", workflow)
+	}
+	wf, err = filepath.Abs(wf)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	stub, err := filepath.Abs(filepath.Join("testdata", "setup-go-stub"))
+	setupGo, err := filepath.Abs(filepath.Join("testdata", "setup-go-stub"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	checkout, err := filepath.Abs(filepath.Join("testdata", "checkout-stub"))
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	args := []string{event, "-W", wf, "-e", eventFile,
 		"-P", "ubuntu-latest=-self-hosted",
 		"--local-repository", actionRef + "=" + h.action,
-		"--local-repository", setupGoRef + "=" + stub,
+		"--local-repository", exampleActionRef + "=" + h.action,
+		"--local-repository", setupGoRef + "=" + setupGo,
+		"--local-repository", checkoutRef + "=" + checkout,
+		"--env", "FLOWS_ORIGIN=file://" + h.bare,
 		"--env", "GITHUB_API_URL=" + h.github.srv.URL,
 		"-s", "GITHUB_TOKEN=" + ghToken,
 		"-s", "PREFECT_API_URL=" + h.apiURL,
 		"-s", "API_TOKEN=" + h.secret,
 		"--var", "FLOWS_ORIGIN=file://" + h.bare,
+		"--var", "PREFECT_API_URL=" + h.apiURL,
 		"--var", "PROJECT=" + h.project,
 		"--var", "OUT_DIR=" + dir,
 	}
@@ -231,6 +253,9 @@ func (h *harness) run(workflow, event string, payload any, o runOpts) actRun {
 	}
 	for k, v := range o.env {
 		args = append(args, "--env", k+"="+v)
+	}
+	if o.job != "" {
+		args = append(args, "-j", o.job)
 	}
 	ctx, cancel := context.WithTimeout(h.t.Context(), 8*time.Minute)
 	defer cancel()
@@ -256,6 +281,9 @@ func (h *harness) run(workflow, event string, payload any, o runOpts) actRun {
 		}
 	}
 	r.Summary = summaryFromLog(r.Log)
+	if r.Outputs == nil {
+		r.Outputs = outputsFromLog(r.Log)
+	}
 	if strings.Contains(r.Log, h.secret) {
 		h.t.Errorf("the value of a secret-env-vars entry appears in the log:\n%s", r.Log)
 	}
@@ -279,6 +307,31 @@ func summaryFromLog(log string) string {
 		b.WriteString(line + "\n")
 	}
 	return b.String()
+}
+
+// outputsFromLog returns the step outputs act logged ("⚙  ::set-output:: k=v", continued on
+// lines that do not start with "[workflow/job]"), for workflows that do not save their outputs
+// (the examples). Later values win.
+func outputsFromLog(log string) map[string]string {
+	const marker = "⚙  ::set-output:: "
+	out := map[string]string{}
+	key := ""
+	for _, line := range strings.Split(log, "\n") {
+		if _, kv, ok := strings.Cut(line, marker); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			key, out[k] = k, v
+			continue
+		}
+		if key != "" && !strings.HasPrefix(line, "[") {
+			out[key] += "\n" + line
+			continue
+		}
+		key = ""
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // repoPayload is the repository object of event payloads.
