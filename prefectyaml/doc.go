@@ -126,6 +126,10 @@
 //     winning.
 //  14. [Options.Select] matches the name after {{ $VAR }} templating (prefect
 //     deploy --name matches the name as written).
+//  15. A list item that is a single {{ name }} placeholder, such as
+//     tags: ["{{ build-image.tag }}"], is resolved like any other value, with
+//     a warning; prefect deploy's first templating pass looks such items up
+//     in the environment and, not finding them, drops them from the list.
 //
 // Unlike a redeploy with prefect deploy (which updates with PATCH), sending
 // the Spec as a POST replaces the whole deployment: an entry without

@@ -68,13 +68,18 @@ type Deployment struct {
 	// Warnings are "file:line:col: message" notes on what was ignored,
 	// defaulted or left for the server or worker, in file order.
 	Warnings []string
+}
 
+// located is a Deployment with the column of its entry, for errors.
+type located struct {
+	Deployment
 	col int
 }
 
-// Load reads the prefect.yaml files matching patterns (globs relative to the
-// working directory, or to opts.Dir; the files are read in sorted order) and
-// returns the selected deployment entries in file order.
+// Load reads the prefect.yaml files matching patterns (filepath.Glob
+// patterns relative to the working directory, or to opts.Dir; the files are
+// read in sorted order) and returns the selected deployment entries in file
+// order.
 //
 // Entrypoints, run_shell_script steps and the default pull step are
 // relative to that same directory, as with `prefect deploy --prefect-file
@@ -126,20 +131,21 @@ func load(dir string, patterns []string, opts Options) ([]Deployment, error) {
 		return nil, fmt.Errorf("failed to resolve the working directory: %w", err)
 	}
 	cache := &flowCache{}
+	versions := map[string]inferred{}
 	var out []Deployment
 	seen := map[string]*Deployment{}
 	for _, f := range files {
 		l := &fileLoader{
 			file: f, dir: dir, absDir: absDir, opts: opts, lookup: lookup,
 			errs: &errs{file: f}, supplied: supplied, flatSupplied: flat,
-			flows: cache, stepCache: map[string]*stepResult{}, sel: sel,
+			flows: cache, stepCache: map[string]*stepResult{}, sel: sel, versions: versions,
 		}
 		deps := l.loadFile()
 		for i := range deps {
-			d := &deps[i]
+			d := &deps[i].Deployment
 			key := d.FlowName + "/" + d.Name
 			if prev, dup := seen[key]; dup {
-				l.errs.list = append(l.errs.list, &Error{File: d.File, Line: d.Line, Column: d.col,
+				l.errs.list = append(l.errs.list, &Error{File: d.File, Line: d.Line, Column: deps[i].col,
 					Message: fmt.Sprintf("deployment %q of flow %q is also defined at %s:%d; both would write the same deployment", d.Name, d.FlowName, prev.File, prev.Line)})
 				continue
 			}
@@ -248,9 +254,16 @@ type fileLoader struct {
 	flows        *flowCache
 	stepCache    map[string]*stepResult
 	sel          *selector
+	// versions caches inferred versions by version_type for the whole Load.
+	versions map[string]inferred
 }
 
-func (l *fileLoader) loadFile() []Deployment {
+type inferred struct {
+	version string
+	ok      bool
+}
+
+func (l *fileLoader) loadFile() []located {
 	src, err := os.ReadFile(filepath.Join(l.dir, l.file))
 	if filepath.IsAbs(l.file) {
 		src, err = os.ReadFile(l.file)
@@ -266,7 +279,7 @@ func (l *fileLoader) loadFile() []Deployment {
 		// it would be deployed.
 		return nil
 	}
-	var out []Deployment
+	var out []located
 	for _, entry := range m.deployments {
 		nameNode, _ := entry.get("name")
 		if nameNode.isNull() {
@@ -288,7 +301,7 @@ func (l *fileLoader) loadFile() []Deployment {
 			continue
 		}
 		if d := l.entry(m, entry); d != nil {
-			out = append(out, *d)
+			out = append(out, located{*d, entry.col})
 		}
 	}
 	return out
@@ -303,7 +316,7 @@ var usedKeys = []string{"name", "version", "version_type", "tags", "description"
 // prefect/cli/deploy/_core.py:_run_single_deploy step by step.
 func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	cfg := raw.clone()
-	d := &Deployment{File: l.file, Line: raw.line, col: raw.col}
+	d := &Deployment{File: l.file, Line: raw.line}
 	var warns []warning
 	warn := func(n *node, f string, a ...any) { warns = append(warns, warning{n, fmt.Sprintf(f, a...)}) }
 	before := len(l.errs.list)
@@ -607,8 +620,13 @@ func (l *fileLoader) spec(cfg *node, flow *flowInfo, warn func(*node, string, ..
 		if n, ok := cfg.get("version_type"); ok && n.kind == strKind {
 			vt = n.s
 		}
-		if v, ok := inferVersion(vt, l.lookup, l.dir); ok {
-			s.Version = v
+		inf, seen := l.versions[vt]
+		if !seen {
+			inf.version, inf.ok = inferVersion(vt, l.lookup, l.dir)
+			l.versions[vt] = inf
+		}
+		if inf.ok {
+			s.Version = inf.version
 		} else {
 			s.Version = flow.version
 		}

@@ -262,3 +262,72 @@ func TestLoadMonorepo(t *testing.T) {
 		t.Errorf("%s (-want +got):\n%s", path, diff)
 	}
 }
+
+// TestInferredVersion checks the version of an entry without one: the CI
+// commit, else the commit of a checkout with an origin remote, else the md5
+// of the flow file, as version_type allows.
+func TestInferredVersion(t *testing.T) {
+	t.Parallel()
+	github := map[string]string{"GITHUB_SHA": "0123456789abcdef", "GITHUB_REF_NAME": "main", "GITHUB_REPOSITORY": "org/repo"}
+	tests := []struct {
+		name        string
+		versionType string
+		env         map[string]string
+		remote      bool
+		want        string // "md5", "git" or a literal
+	}{
+		{name: "no CI and no remote", want: "md5"},
+		{name: "GitHub Actions", env: github, want: "01234567"},
+		{name: "GitLab CI", env: map[string]string{"CI_COMMIT_SHA": "fedcba9876543210", "CI_COMMIT_REF_NAME": "main", "CI_PROJECT_NAME": "repo"}, want: "fedcba98"},
+		{name: "GitHub variables but no branch", env: map[string]string{"GITHUB_SHA": "0123456789abcdef", "GITHUB_REPOSITORY": "org/repo"}, want: "md5"},
+		{name: "checkout with an origin remote", remote: true, want: "git"},
+		{name: "version_type picks the source", versionType: "vcs:git", env: github, remote: true, want: "git"},
+		{name: "version_type excludes the source", versionType: "vcs:gitlab", env: github, want: "md5"},
+		{name: "prefect:simple turns inference off", versionType: "prefect:simple", env: github, remote: true, want: "md5"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			repo := fixtureRepo(t, nil)
+			if tc.remote {
+				gitOutput(t, repo, "remote", "add", "origin", "https://example.com/org/repo.git")
+			}
+			entry := "deployments:\n  - name: gps--dev\n    entrypoint: pipelines/rj_smtr__gps_capture/flow.py:gps_capture\n    work_pool: {name: pool}\n"
+			if tc.versionType != "" {
+				entry += "    version_type: " + tc.versionType + "\n"
+			}
+			if err := os.WriteFile(filepath.Join(repo, "extra.yaml"), []byte(entry), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			deps, err := Load([]string{"extra.yaml"}, Options{Dir: repo, Env: "dev", Getenv: env(tc.env)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.want
+			switch want {
+			case "md5":
+				want = "702391aaa0d3e19230e42e18f380afff"
+			case "git":
+				want = gitOutput(t, repo, "rev-parse", "HEAD")[:8]
+			}
+			if got := deps[0].Spec.Version; got != want {
+				t.Errorf("version = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// BenchmarkLoadMonorepo measures loading the fixture monorepo's staging
+// entries with the step outputs supplied (no process is started).
+func BenchmarkLoadMonorepo(b *testing.B) {
+	opts := Options{
+		Dir: "testdata/monorepo", Env: "staging", Getenv: env(map[string]string{"BASE_IMAGE": "reg/base"}),
+		Image:       "reg/etl:1",
+		StepOutputs: map[string]string{"get-commit-hash.stdout": "abc1234", "meta.stdout": "m", "files.stdout": "f"},
+	}
+	for b.Loop() {
+		if _, err := Load([]string{"pipelines/*/prefect.yaml"}, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -79,6 +79,9 @@ func (t *templater) apply(n *node, m mode) (out *node, keep bool) {
 	case seqKind:
 		items := n.seq[:0]
 		for _, x := range n.seq {
+			if m == envPass && wholePlaceholder(x) {
+				t.warn(x, "prefect deploy drops this list item: its first templating pass removes list items that are a single {{ name }} placeholder; Load keeps it")
+			}
 			if v, ok := t.apply(x, m); ok {
 				items = append(items, v)
 			}
@@ -153,6 +156,21 @@ func (t *templater) str(n *node, m mode) (*node, bool) {
 	c.s = out
 	c.tmpl = m != envPass
 	return &c, true
+}
+
+// wholePlaceholder reports whether n is a string that is exactly one
+// {{ name }} placeholder of the kind Prefect looks up in step outputs
+// ({{ ctx.* }} included).
+func wholePlaceholder(n *node) bool {
+	if n.kind != strKind || n.tmpl {
+		return false
+	}
+	m := placeholderRE.FindStringSubmatch(n.s)
+	if m == nil || m[0] != n.s {
+		return false
+	}
+	tp := typeOf(m[1])
+	return tp == standardPlaceholder || tp == ctxPlaceholder
 }
 
 // knownStep reports whether a pull-step placeholder names a build or push
