@@ -40,6 +40,7 @@ type dirFlows struct {
 // path relative to dir.
 func (c *flowCache) lookupFlow(dir, entrypoint string) (*flowInfo, error) {
 	path, fn, ok := cutLast(entrypoint, ":")
+	shown := filepath.ToSlash(path)
 	if !ok {
 		return nil, fmt.Errorf("entrypoint %q is a module path; only \"path/to/file.py:function\" entrypoints can be read without importing Python", entrypoint)
 	}
@@ -49,7 +50,7 @@ func (c *flowCache) lookupFlow(dir, entrypoint string) (*flowInfo, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("entrypoint file %s does not exist (entrypoints are relative to the directory prefect deploy runs in: %s)", filepath.ToSlash(strings.SplitN(entrypoint, ":", 2)[0]), dir)
+			return nil, fmt.Errorf("entrypoint file %s does not exist (entrypoints are relative to the directory prefect deploy runs in: %s)", shown, dir)
 		}
 		return nil, fmt.Errorf("failed to read entrypoint file %q: %w", path, err)
 	}
@@ -93,7 +94,7 @@ func (c *flowCache) lookupFlow(dir, entrypoint string) (*flowInfo, error) {
 		info.version = hex.EncodeToString(sum[:])
 		for _, w := range df.res.Warnings {
 			if w.File == base {
-				info.warnings = append(info.warnings, fmt.Sprintf("%s: %s", filepath.ToSlash(strings.SplitN(entrypoint, ":", 2)[0]), strings.TrimPrefix(w.String(), w.File+":")))
+				info.warnings = append(info.warnings, shown+":"+strings.TrimPrefix(w.String(), w.File+":"))
 			}
 		}
 		return info, nil

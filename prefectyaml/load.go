@@ -264,10 +264,11 @@ type inferred struct {
 }
 
 func (l *fileLoader) loadFile() []located {
-	src, err := os.ReadFile(filepath.Join(l.dir, l.file))
-	if filepath.IsAbs(l.file) {
-		src, err = os.ReadFile(l.file)
+	path := l.file
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(l.dir, path)
 	}
+	src, err := os.ReadFile(path)
 	if err != nil {
 		l.errs.list = append(l.errs.list, &Error{File: l.file, Message: fmt.Sprintf("failed to read: %v", err)})
 		return nil

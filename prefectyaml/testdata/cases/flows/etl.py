@@ -21,3 +21,11 @@ def report(day: str):
 
 def not_a_flow():
     pass
+
+
+FLOW_NAME = "named-at-runtime"
+
+
+@flow(name=FLOW_NAME)
+def dynamic():
+    """The name is a variable, which only Python knows."""
