@@ -85,12 +85,20 @@
 //     (whole-value placeholders) or inserts "" (embedded ones). The same
 //     holds in schedules and trigger fields.
 //  3. Only run_shell_script steps run. Docker build_docker_image and
-//     push_docker_image steps are not run: their outputs are
-//     [Options.StepOutputs] or, for "image", "image_name" and "tag",
-//     [Options.Image] (a warning says when a docker step got neither). Any
-//     other step type is an error unless its outputs are supplied under its
-//     id. Block or variable references in a step that runs here are an
-//     error. stream_output is ignored (output is captured, not printed).
+//     push_docker_image steps are not run: their outputs are, first,
+//     [Options.StepOutputs] under the step's id; else, for "image",
+//     "image_name" and "tag", [Options.Image]; else they are derived from
+//     the step's own templated arguments, as prefect-docker's step would
+//     return them for the image CI is assumed to have built and pushed
+//     (with a warning naming it): image_name and tag as written, image
+//     "image_name:tag", additional_tags as written or []. Without a tag
+//     (prefect-docker's build would make one from the build time; its push
+//     would return None), a reference to tag or image is an error naming
+//     the step and its line; so is a reference to build's image_id, and to
+//     an output whose argument cannot be resolved here. Any other step type
+//     is an error unless its outputs are supplied under its id. Block or
+//     variable references in a step that runs here are an error.
+//     stream_output is ignored (output is captured, not printed).
 //  4. Build and push steps run once per distinct step list and file, not once
 //     per deployment.
 //  5. An interval schedule without anchor_date gets none: the server uses its

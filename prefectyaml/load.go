@@ -32,7 +32,9 @@ type Options struct {
 	StepOutputs map[string]string
 	// Image, when set, is the "image" output of every docker
 	// build_docker_image / push_docker_image step not given in StepOutputs,
-	// with "image_name" and "tag" split from it.
+	// with "image_name" and "tag" split from it. When empty, such a step's
+	// outputs are derived from its own arguments (image_name, tag,
+	// additional_tags), as the image CI built under that name.
 	Image string
 	// Getenv resolves {{ $VAR }}; nil means the process environment. A
 	// variable for which Getenv returns "" counts as unset.

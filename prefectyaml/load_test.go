@@ -50,6 +50,10 @@ func TestLoadGolden(t *testing.T) {
 			o.Getenv = env(map[string]string{"REGION": "eu"})
 			o.Image = "registry.example.com:5000/team/etl:2026.1"
 		})},
+		{name: "docker-derive", files: []string{"docker-derive.yaml"}, opts: with(func(o *Options) {
+			o.Getenv = env(map[string]string{"PIPELINE": "etl"})
+		})},
+		{name: "docker-no-tag", files: []string{"docker-no-tag.yaml"}},
 		{name: "scripts-off", files: []string{"templating.yaml"}, opts: with(func(o *Options) {
 			o.RunScripts = false
 			o.Image = "reg/etl:1"
@@ -236,15 +240,14 @@ func TestLoadRefuses(t *testing.T) {
 
 // TestLoadMonorepo loads every prod entry of the fixture monorepo in one
 // call, as a deploy of all pipelines would, running the real build step
-// (git rev-parse) in a git copy of it.
+// (git rev-parse) in a git copy of it. No image is given: the docker steps'
+// outputs are derived from their arguments, which name the image CI built.
 func TestLoadMonorepo(t *testing.T) {
 	t.Parallel()
 	repo := fixtureRepo(t, nil)
-	commit := gitOutput(t, repo, "rev-parse", "--short", "HEAD")
 	deps, err := Load([]string{"pipelines/*/prefect.yaml"}, Options{
 		Dir: repo, Env: "prod", RunScripts: true,
 		Getenv: env(map[string]string{"BASE_IMAGE": "ghcr.io/prefeitura-rio/prefect_rj_iplanrio"}),
-		Image:  "ghcr.io/prefeitura-rio/prefect_rj_iplanrio/rj_segovi__dump_db:rj_segovi__dump_db-" + commit,
 	})
 	got := render(t, deps, err, repo, goldenCase{})
 	path := filepath.Join("testdata", "monorepo-prod.golden")

@@ -27,18 +27,17 @@ type stepState struct {
 	// were supplied.
 	done    bool
 	outputs map[string]any
+	// line is where the step is written.
+	line int
+	// unknown explains, for an output a step that is not run here cannot
+	// have (a derived docker step's image_id, or its tag without tag:),
+	// why it is unknown and how to supply it.
+	unknown map[string]string
 }
 
 func (s *stepState) short() string { return s.fqn[strings.LastIndexByte(s.fqn, '.')+1:] }
 
 func (s *stepState) docker() bool { return s.fqn == stepDockerBuild || s.fqn == stepDockerPush }
-
-func (s *stepState) hint() string {
-	if s.docker() {
-		return " or the image"
-	}
-	return ""
-}
 
 // stepResult is the outcome of running one file's build and push steps.
 type stepResult struct {
@@ -79,7 +78,7 @@ func (l *fileLoader) runSteps(steps []*node) *stepResult {
 			res.failed = true
 			continue
 		}
-		st := &stepState{fqn: fqn}
+		st := &stepState{fqn: fqn, line: step.line}
 		id := ""
 		if v, ok := args.get("id"); ok && !v.isNull() {
 			if v.kind != strKind {
@@ -103,12 +102,10 @@ func (l *fileLoader) runSteps(steps []*node) *stepResult {
 			}
 		case fqn == stepShell || fqn == stepShellLong:
 			res.warnings = append(res.warnings, warning{step, fmt.Sprintf("run_shell_script step %s is not run (scripts are off); its outputs must be supplied", idOr(id))})
-		case fqn == stepDockerBuild || fqn == stepDockerPush:
-			if l.opts.Image != "" {
-				out = imageOutputs(l.opts.Image)
-			} else {
-				res.warnings = append(res.warnings, warning{step, fmt.Sprintf("%s step %s is not run here: build and push the image yourself and supply the image", st.short(), idOr(id))})
-			}
+		case st.docker() && l.opts.Image != "":
+			out = imageOutputs(l.opts.Image)
+		case st.docker():
+			out = l.dockerStep(st, step, args, res, id)
 		default:
 			if id == "" {
 				l.errs.at(step, "step %s is not supported: only run_shell_script runs here, and docker build/push steps take the image from the command line; give the step an id and supply its outputs as \"<id>.<key>\" to skip it", fqn)

@@ -202,8 +202,10 @@ func (t *templater) missing(n *node, name string) {
 	case !ok:
 		t.errs.at(n, "%s%s: no build or push step has the id %q", ref, t.in(), head)
 	case !st.done:
-		t.errs.at(n, "%s%s: step %q (%s) is not run here, so its output %q is unknown; supply the step output %q%s",
-			ref, t.in(), head, st.short(), key, head+"."+key, st.hint())
+		t.errs.at(n, "%s%s: step %q (%s) is not run here, so its output %q is unknown; supply the step output %q",
+			ref, t.in(), head, st.short(), key, head+"."+key)
+	case st.unknown[key] != "":
+		t.errs.at(n, "%s%s: step %q (%s, line %d) %s", ref, t.in(), head, st.short(), st.line, st.unknown[key])
 	default:
 		have := sortedKeys(st.outputs)
 		t.errs.at(n, "%s%s: step %q has no output %q (it has: %s)", ref, t.in(), head, key, strings.Join(have, ", "))
