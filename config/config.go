@@ -192,7 +192,7 @@ func Parse(path string, data []byte) (*File, error) {
 	p := &parser{file: path}
 	f := p.parseFile(data)
 	if len(p.errs) > 0 {
-		sortErrors(p.errs)
+		p.errs = p.errs.Sorted()
 		return nil, p.errs
 	}
 	return f, nil

@@ -157,7 +157,7 @@ func load(dir string, patterns []string, opts Options) ([]Deployment, error) {
 		all = append(all, l.errs.list...)
 	}
 	if len(all) > 0 {
-		return out, sortErrors(all)
+		return out, all.Sorted()
 	}
 	return out, nil
 }
