@@ -32,8 +32,6 @@ type Step struct {
 	Target   Target
 	Existing *prefect.Deployment
 	Changes  []prefect.Change
-	// triggerChange is true when the owned automations differ from the config.
-	triggerChange bool
 }
 
 // Action is what applying the step does.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 )
@@ -64,25 +65,42 @@ func setDefault(m map[string]any, k string, v any) {
 	}
 }
 
-// planTriggers reads the automations of existing deployments whose config manages triggers and
-// marks a change when they differ.
+// planTriggers reads, a few at a time, the automations of existing deployments whose config
+// manages triggers and marks a change when they differ.
 func planTriggers(ctx context.Context, api API, steps []*Step) error {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	sem := make(chan struct{}, 8)
 	for _, s := range steps {
 		if !s.Target.TriggersSet || s.Existing == nil {
 			continue
 		}
-		have, err := api.DeploymentAutomations(ctx, s.Existing.ID)
-		if err != nil && !prefect.IsNotFound(err) {
-			return fmt.Errorf("failed to read the triggers of deployment %q: %w", s.Target.Spec.Name, err)
-		}
-		want := Automations(s.Target.Spec.Name, s.Existing.ID, s.Target.Triggers)
-		owned := ownedAutomations(s.Target.Spec.Name, have, want)
-		if !sameAutomations(owned, want) {
-			s.triggerChange = true
-			s.Changes = append(s.Changes, prefect.Change{Field: "triggers", From: fmt.Sprintf("%d automations", len(owned)), To: fmt.Sprintf("%d automations", len(want))})
-		}
+		wg.Add(1)
+		go func(s *Step) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			have, err := api.DeploymentAutomations(ctx, s.Existing.ID)
+			if err != nil && !prefect.IsNotFound(err) {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("failed to read the triggers of deployment %q: %w", s.Target.Spec.Name, err)
+				}
+				mu.Unlock()
+				return
+			}
+			want := Automations(s.Target.Spec.Name, s.Existing.ID, s.Target.Triggers)
+			owned := ownedAutomations(s.Target.Spec.Name, have, want)
+			if !sameAutomations(owned, want) {
+				s.Changes = append(s.Changes, prefect.Change{Field: "triggers", From: fmt.Sprintf("%d automations", len(owned)), To: fmt.Sprintf("%d automations", len(want))})
+			}
+		}(s)
 	}
-	return nil
+	wg.Wait()
+	return firstErr
 }
 
 // ownedAutomations picks, from the automations related to a deployment, the ones this tool
