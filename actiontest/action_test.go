@@ -29,7 +29,7 @@ var actionOnly = map[string]struct{ step, key string }{
 }
 
 // findStep returns the step of action.yml whose id or name is idOrName.
-func findStep(t *testing.T, d doc, idOrName string) *yaml.Node {
+func findStep(t testing.TB, d doc, idOrName string) *yaml.Node {
 	t.Helper()
 	for _, s := range d.steps() {
 		if id := get(s.node, "id"); id != nil && id.Value == idOrName {

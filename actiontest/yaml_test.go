@@ -20,7 +20,7 @@ type doc struct {
 	node *yaml.Node
 }
 
-func load(t *testing.T, path string) doc {
+func load(t testing.TB, path string) doc {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
