@@ -121,6 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer b.prof.Close()
+		defer b.prof.Write(stdout) // also when a measurement fails
 		b.apiURL = b.prof.URL
 	}
 	c, err := b.newClient()
@@ -156,9 +157,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	writeResults(stdout, rows, walk, git, *files, *concurrency, version)
-	if b.prof != nil {
-		b.prof.Write(stdout)
-	}
 	return verdict(rows, walk, git, *files)
 }
 

@@ -45,7 +45,8 @@ func startProfiler(apiURL string) (*profiler, error) {
 	target := *u
 	target.Path = ""
 	rp := httputil.NewSingleHostReverseProxy(&target)
-	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 64}
+	// Close idle connections before the server's keep-alive timeout (uvicorn: 5 s) does.
+	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 2 * time.Second}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
