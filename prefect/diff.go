@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Change is one field whose stored value differs from the desired one.
@@ -25,7 +26,8 @@ type Change struct {
 func Diff(want *DeploymentSpec, have *Deployment) []Change {
 	var out []Change
 	add := func(field string, from, to any) {
-		out = append(out, Change{Field: field, From: render(from), To: render(to)})
+		f, t := renderPair(from, to)
+		out = append(out, Change{Field: field, From: f, To: t})
 	}
 	if deref(have.Version) != want.Version {
 		add("version", deref(have.Version), want.Version)
@@ -330,8 +332,46 @@ func boolOr(p *bool, def bool) bool {
 	return *p
 }
 
-// render gives a short, single-line form of a value for a plan.
-func render(v any) string {
+// renderPair renders both sides of a change; when the values are too long to show whole, both
+// are cut around the first place they differ, so the plan shows the difference.
+func renderPair(from, to any) (string, string) {
+	f, t := renderFull(from), renderFull(to)
+	if len(f) <= maxRender && len(t) <= maxRender {
+		return f, t
+	}
+	i := 0
+	for i < len(f) && i < len(t) && f[i] == t[i] {
+		i++
+	}
+	start := max(0, i-40)
+	return window(f, start), window(t, start)
+}
+
+const maxRender = 120
+
+func window(s string, start int) string {
+	if start > len(s) {
+		start = len(s)
+	}
+	for start > 0 && start < len(s) && !utf8.RuneStart(s[start]) {
+		start--
+	}
+	end := min(len(s), start+maxRender)
+	for end < len(s) && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	out := s[start:end]
+	if start > 0 {
+		out = "…" + out
+	}
+	if end < len(s) {
+		out += "…"
+	}
+	return out
+}
+
+// renderFull gives the single-line form of a value.
+func renderFull(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
@@ -343,7 +383,7 @@ func render(v any) string {
 		if rv.IsNil() {
 			return "none"
 		}
-		return render(rv.Elem().Interface())
+		return renderFull(rv.Elem().Interface())
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -352,9 +392,6 @@ func render(v any) string {
 	s := string(b)
 	if s == "null" {
 		return "none"
-	}
-	if len(s) > 120 {
-		s = s[:117] + "…"
 	}
 	return s
 }
