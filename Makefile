@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/prefect-deploy
 
-.PHONY: test demo build bench lint venv
+.PHONY: test demo build bench venv
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) .
@@ -11,11 +11,13 @@ build:
 venv:
 	@scripts/venv.sh >/dev/null
 
-# Unit and integration tests against a live local Prefect server and a process worker.
+# Lint (gofmt, go vet, actionlint, zizmor, shellcheck), then unit, integration, end-to-end and
+# act-driven tests against live local Prefect servers and real process workers.
 test: venv
 	$(GO) mod download
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	scripts/act-lint.sh
 	scripts/prefect-server.sh -- $(GO) test -race -shuffle=on -count=1 -timeout 30m ./...
 
 # Deploy examples/ to a throwaway local Prefect server, run one flow through a worker, print the table.
