@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -149,13 +150,16 @@ type ApplyOptions struct {
 }
 
 // Apply writes every step that changes something, with bounded concurrency, and returns one
-// report item per step. A failure on one deployment does not stop the others.
+// report item per step. A failure on one deployment does not stop the others. A write the
+// server still refuses as busy (503) after the client's retries is tried once more, alone,
+// after all the others.
 func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []report.Item {
 	n := opts.Concurrency
 	if n <= 0 {
 		n = 4
 	}
 	items := make([]report.Item, len(steps))
+	busy := make([]bool, len(steps))
 	// Flows first, each once.
 	flowErr := ensureFlows(ctx, api, steps, n)
 	var done atomic.Int64
@@ -167,14 +171,45 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			items[i] = applyOne(ctx, api, s, flowErr[s.Target.FlowName])
+			var err error
+			items[i], err = applyOne(ctx, api, s, flowErr[s.Target.FlowName])
+			busy[i] = isBusy(err)
 			if k := done.Add(1); opts.Progress != nil && len(steps) >= 10 {
 				fmt.Fprintf(opts.Progress, "[%d/%d] %s %s\n", k, len(steps), items[i].Action, items[i].Name)
 			}
 		}(i, s)
 	}
 	wg.Wait()
+	// A write the server refused as busy through every client retry gets one more try, alone,
+	// once nothing else of ours is writing: a SQLite-backed Prefect server answers 503
+	// ("database is locked") to concurrent writes, and some writes lose again and again.
+	for i, s := range steps {
+		if !busy[i] || ctx.Err() != nil {
+			continue
+		}
+		var ferr error
+		if s.Target.Spec.FlowID == "" {
+			var f *prefect.Flow
+			if f, ferr = api.EnsureFlow(ctx, s.Target.FlowName); ferr == nil {
+				for _, o := range steps[i:] {
+					if o.Target.FlowName == s.Target.FlowName {
+						o.Target.Spec.FlowID = f.ID
+					}
+				}
+			}
+		}
+		items[i], _ = applyOne(ctx, api, s, ferr)
+		if opts.Progress != nil && len(steps) >= 10 {
+			fmt.Fprintf(opts.Progress, "[retry] %s %s\n", items[i].Action, items[i].Name)
+		}
+	}
 	return items
+}
+
+// isBusy reports whether err is the server refusing a request as temporarily unavailable.
+func isBusy(err error) bool {
+	var ae *prefect.APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusServiceUnavailable
 }
 
 func ensureFlows(ctx context.Context, api API, steps []*Step, n int) map[string]error {
@@ -210,27 +245,29 @@ func ensureFlows(ctx context.Context, api API, steps []*Step, n int) map[string]
 	return errs
 }
 
-func applyOne(ctx context.Context, api API, s *Step, flowErr error) report.Item {
+// applyOne writes one step and returns its report line and, when it failed, the error.
+func applyOne(ctx context.Context, api API, s *Step, flowErr error) (report.Item, error) {
 	it := ItemFor(s, false)
 	if flowErr != nil {
 		it.Action, it.Error = report.Failed, flowErr.Error()
-		return it
+		return it, flowErr
 	}
 	if it.Action == report.Unchanged {
-		return it
+		return it, nil
 	}
 	d, _, err := api.UpsertDeployment(ctx, &s.Target.Spec)
 	if err != nil {
 		it.Action, it.Error = report.Failed, err.Error()
-		return it
+		return it, err
 	}
 	it.ID, it.URL = d.ID, api.DeploymentURL(d.ID)
 	if s.Target.TriggersSet {
 		if err := replaceTriggers(ctx, api, d.ID, s.Target); err != nil {
 			it.Action, it.Error = report.Failed, err.Error()
+			return it, err
 		}
 	}
-	return it
+	return it, nil
 }
 
 // ItemFor is the report line of a step, before (dryRun) or as it is applied.
