@@ -87,15 +87,7 @@ func prefectYAMLTargets(f *deployFlags, cfg *config.File, meta deploy.Meta, env 
 		if jv == nil {
 			jv = map[string]any{}
 		}
-		runEnv := map[string]any{}
-		if e, ok := jv["env"].(map[string]any); ok {
-			maps.Copy(runEnv, e)
-		}
-		for k, v := range envVars {
-			runEnv[k] = v
-		}
-		runEnv[naming.EnvDeploymentName] = t.Spec.Name
-		jv["env"] = runEnv
+		jv["env"] = deploy.RunEnv(t.Spec.Name, jv["env"], envVars)
 		t.Spec.JobVariables = jv
 		targets = append(targets, t)
 	}

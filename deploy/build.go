@@ -195,18 +195,7 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 	if image != "" {
 		jobVars["image"] = image
 	}
-	env := map[string]any{}
-	if existing, ok := jobVars["env"].(map[string]any); ok {
-		maps.Copy(env, existing)
-	}
-	for k, v := range s.Env {
-		env[k] = v
-	}
-	for k, v := range in.EnvVars {
-		env[k] = v
-	}
-	env[naming.EnvDeploymentName] = full
-	jobVars["env"] = env
+	jobVars["env"] = RunEnv(full, jobVars["env"], s.Env, in.EnvVars)
 
 	pool := in.WorkPool
 	if s.WorkPool != nil {
@@ -240,18 +229,40 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 	if s.WorkQueue != nil {
 		spec.WorkQueueName = *s.WorkQueue
 	}
-	if cl := s.ConcurrencyLimit; cl != nil {
-		n := cl.Limit
-		spec.ConcurrencyLimit = &n
-		if cl.CollisionStrategy != "" {
-			spec.ConcurrencyOptions = &prefect.ConcurrencyOptions{CollisionStrategy: cl.CollisionStrategy, GracePeriodSeconds: cl.GracePeriodSeconds}
-		}
+	if s.ConcurrencyLimit != nil {
+		spec.ConcurrencyLimit, spec.ConcurrencyOptions = Concurrency(s.ConcurrencyLimit)
 	}
 	return Target{
 		Name: name, FlowName: f.Name, Spec: spec,
 		Triggers: s.Triggers, TriggersSet: s.TriggersSet, PausedSet: s.Paused != nil,
 		Source: f.Source, Commit: m.Commit, PackageVersion: m.PackageVersion,
 	}, nil
+}
+
+// RunEnv is the env job variable of a deployment: base (an env map already in the job
+// variables, or nil), then each layer of env vars in order, then DEPLOYMENT_NAME=name, which
+// nothing overrides.
+func RunEnv(name string, base any, layers ...map[string]string) map[string]any {
+	env := map[string]any{}
+	if m, ok := base.(map[string]any); ok {
+		maps.Copy(env, m)
+	}
+	for _, l := range layers {
+		for k, v := range l {
+			env[k] = v
+		}
+	}
+	env[naming.EnvDeploymentName] = name
+	return env
+}
+
+// Concurrency converts a config concurrency limit into the API's limit and options.
+func Concurrency(cl *config.ConcurrencyLimit) (*int, *prefect.ConcurrencyOptions) {
+	n := cl.Limit
+	if cl.CollisionStrategy == "" {
+		return &n, nil
+	}
+	return &n, &prefect.ConcurrencyOptions{CollisionStrategy: cl.CollisionStrategy, GracePeriodSeconds: cl.GracePeriodSeconds}
 }
 
 func codeSource(in BuildInput, s config.Settings) (CodeSource, error) {

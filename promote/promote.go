@@ -263,15 +263,7 @@ func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.T
 		jobVars = map[string]any{}
 	}
 	jobVars = deepMerge(jobVars, es.JobVariables)
-	env := map[string]any{}
-	for k, v := range es.Env {
-		env[k] = v
-	}
-	for k, v := range opts.EnvVars {
-		env[k] = v
-	}
-	env[naming.EnvDeploymentName] = name
-	jobVars["env"] = env
+	jobVars["env"] = deploy.RunEnv(name, nil, es.Env, opts.EnvVars) // the source's env vars are replaced, not merged
 
 	tags := make([]string, 0, len(d.Tags))
 	for _, t := range d.Tags {
@@ -334,12 +326,7 @@ func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.T
 		spec.Parameters = params
 	}
 	if es.ConcurrencyLimit != nil {
-		n := es.ConcurrencyLimit.Limit
-		spec.ConcurrencyLimit = &n
-		spec.ConcurrencyOptions = nil
-		if es.ConcurrencyLimit.CollisionStrategy != "" {
-			spec.ConcurrencyOptions = &prefect.ConcurrencyOptions{CollisionStrategy: es.ConcurrencyLimit.CollisionStrategy, GracePeriodSeconds: es.ConcurrencyLimit.GracePeriodSeconds}
-		}
+		spec.ConcurrencyLimit, spec.ConcurrencyOptions = deploy.Concurrency(es.ConcurrencyLimit)
 	}
 	if es.SchedulesActive != nil {
 		for i := range spec.Schedules {
