@@ -221,7 +221,7 @@ func (c *Client) ServerVersion(ctx context.Context) (string, error) {
 // EnsureFlow returns the flow called name, creating it when missing.
 func (c *Client) EnsureFlow(ctx context.Context, name string) (*Flow, error) {
 	var f Flow
-	_, err := c.do(ctx, request{op: fmt.Sprintf("create flow %q", name), method: http.MethodPost, path: "/flows/", body: map[string]any{"name": name}}, &f)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("create flow %q", name), method: http.MethodPost, path: "/flows/", body: map[string]any{"name": name}, idempotent: true}, &f)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func (c *Client) FlowsByID(ctx context.Context, ids []string) ([]Flow, error) {
 // the server made a new deployment.
 func (c *Client) UpsertDeployment(ctx context.Context, spec *DeploymentSpec) (d *Deployment, created bool, err error) {
 	d = new(Deployment)
-	status, err := c.do(ctx, request{op: fmt.Sprintf("upsert deployment %q", spec.Name), method: http.MethodPost, path: "/deployments/", body: spec}, d)
+	status, err := c.do(ctx, request{op: fmt.Sprintf("upsert deployment %q", spec.Name), method: http.MethodPost, path: "/deployments/", body: spec, idempotent: true}, d)
 	if err != nil {
 		return nil, false, err
 	}

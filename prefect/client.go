@@ -170,6 +170,8 @@ type request struct {
 	query  url.Values
 	body   any
 	read   bool // a POST that only reads (filter, count)
+	// idempotent marks a write that may be repeated safely (create-or-get, upsert).
+	idempotent bool
 }
 
 // do sends req with retries and decodes a JSON answer into out (when out is not nil). It returns
@@ -262,6 +264,11 @@ func (c *Client) send(ctx context.Context, req request, payload []byte, mutating
 		ua = "prefect-deploy-action/" + Version + " (API " + apiVersion + ")"
 	}
 	hr.Header.Set("User-Agent", ua)
+	if req.idempotent || req.read {
+		// Marks the request as safe to replay, so Go's transport resends it by itself when a
+		// kept-alive connection turns out closed; the header is not sent.
+		hr.Header["X-Idempotency-Key"] = nil
+	}
 	if mutating {
 		if err := c.addCSRF(ctx, hr); err != nil {
 			return nil, err
@@ -361,6 +368,9 @@ func retryableErr(err error) bool {
 	var ue x509.UnknownAuthorityError
 	if errors.As(err, &ue) {
 		return false
+	}
+	if strings.Contains(err.Error(), "server closed idle connection") {
+		return true
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {

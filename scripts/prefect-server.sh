@@ -58,7 +58,8 @@ echo "prefect-server.sh: Prefect $("$bin/prefect" version 2>/dev/null | awk '/^V
 export PREFECT_API_URL="$url" PREFECT_TEST_API_URL="$url"
 if [ -n "$pool" ]; then
   "$bin/prefect" --no-prompt work-pool create "$pool" --type process >/dev/null
-  setsid "$bin/prefect" worker start --pool "$pool" --type process >"$home/worker.log" 2>&1 &
+  # Flow runs log at INFO so their lines reach the server (the server itself stays quiet).
+  PREFECT_LOGGING_LEVEL=INFO setsid "$bin/prefect" worker start --pool "$pool" --type process >"$home/worker.log" 2>&1 &
   pids+=($!)
   export PREFECT_TEST_WORK_POOL="$pool"
 fi
