@@ -90,7 +90,7 @@ func (s *Settings) merge(src Settings) {
 	mergePtr(&s.Paused, src.Paused)
 	mergePtr(&s.EnforceParameterSchema, src.EnforceParameterSchema)
 	if src.JobVariables != nil {
-		s.JobVariables = deepMerge(s.JobVariables, src.JobVariables)
+		s.JobVariables = DeepMerge(s.JobVariables, src.JobVariables)
 	}
 	if src.Env != nil {
 		if s.Env == nil {
@@ -155,10 +155,10 @@ func (s Schedule) clone() Schedule {
 	return s
 }
 
-// deepMerge returns dst with src merged in: nested maps merge recursively,
-// every other value from src replaces the one in dst. dst may be modified;
-// src is copied.
-func deepMerge(dst, src map[string]any) map[string]any {
+// DeepMerge returns dst with src merged in, the way job_variables merge
+// across levels: nested maps merge recursively, every other value from src
+// replaces the one in dst. dst may be modified; src is copied.
+func DeepMerge(dst, src map[string]any) map[string]any {
 	if dst == nil {
 		dst = make(map[string]any, len(src))
 	}
@@ -166,7 +166,7 @@ func deepMerge(dst, src map[string]any) map[string]any {
 		sm, srcIsMap := v.(map[string]any)
 		dm, dstIsMap := dst[k].(map[string]any)
 		if srcIsMap && dstIsMap {
-			dst[k] = deepMerge(dm, sm)
+			dst[k] = DeepMerge(dm, sm)
 			continue
 		}
 		dst[k] = deepCopy(v)

@@ -188,7 +188,7 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 		return Target{}, fmt.Errorf("%s: code_source is image but no image is set: pass --image or set image in the config", where)
 	}
 
-	jobVars := deepCopy(s.JobVariables)
+	jobVars := s.JobVariables // Resolve returns a copy, free to change
 	if jobVars == nil {
 		jobVars = map[string]any{}
 	}
@@ -328,31 +328,6 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
-}
-
-func deepCopy(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = deepCopyValue(v)
-	}
-	return out
-}
-
-func deepCopyValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return deepCopy(x)
-	case []any:
-		c := make([]any, len(x))
-		for i := range x {
-			c[i] = deepCopyValue(x[i])
-		}
-		return c
-	}
-	return v
 }
 
 // sortedKeys returns a map's keys in order.

@@ -262,7 +262,7 @@ func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.T
 	if jobVars == nil {
 		jobVars = map[string]any{}
 	}
-	jobVars = deepMerge(jobVars, es.JobVariables)
+	jobVars = config.DeepMerge(jobVars, es.JobVariables)
 	jobVars["env"] = deploy.RunEnv(name, nil, es.Env, opts.EnvVars) // the source's env vars are replaced, not merged
 
 	tags := make([]string, 0, len(d.Tags))
@@ -395,19 +395,6 @@ func copySchedules(in []prefect.DeploymentSchedule) []prefect.DeploymentSchedule
 		out = append(out, c)
 	}
 	return out
-}
-
-func deepMerge(dst, src map[string]any) map[string]any {
-	for k, v := range src {
-		if sm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				dst[k] = deepMerge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = prefect.Canonical(v)
-	}
-	return dst
 }
 
 func deref(p *string) string {
