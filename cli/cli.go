@@ -177,7 +177,9 @@ func newClient(ctx context.Context, env Env) (*prefect.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefect.Version = Version
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = prefect.DefaultUserAgent(Version)
+	}
 	c, err := prefect.New(cfg)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,12 @@ import (
 // Version is reported in the client's User-Agent.
 var Version = "dev"
 
+// DefaultUserAgent is the User-Agent sent by a client of the given program version when
+// Config.UserAgent is empty.
+func DefaultUserAgent(version string) string {
+	return "prefect-deploy-action/" + version + " (API " + apiVersion + ")"
+}
+
 // apiVersion is the Prefect API version header value every 2.14–3.x server accepts.
 const apiVersion = "0.8.4"
 
@@ -261,7 +267,7 @@ func (c *Client) send(ctx context.Context, req request, payload []byte, mutating
 	}
 	ua := c.cfg.UserAgent
 	if ua == "" {
-		ua = "prefect-deploy-action/" + Version + " (API " + apiVersion + ")"
+		ua = DefaultUserAgent(Version)
 	}
 	hr.Header.Set("User-Agent", ua)
 	if req.idempotent || req.read {
