@@ -51,6 +51,12 @@ func (h *harness) check(t *testing.T, r actRun, what string, wantCounts map[stri
 	if !strings.Contains(r.Log, "prefect-deploy start-up: binary ready after") {
 		t.Errorf("%s: the log has no start-up timing line:\n%s", what, r.Log)
 	}
+	// Each phase is a collapsible group (act logs the workflow commands it does not act on).
+	for _, group := range []string{"::group::Plan ", "::group::Apply "} {
+		if !strings.Contains(r.Log, group) {
+			t.Errorf("%s: the log has no %q group:\n%s", what, group, r.Log)
+		}
+	}
 	return o
 }
 

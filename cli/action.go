@@ -43,16 +43,16 @@ func runGitHubAction(ctx context.Context, env Env) error {
 	}
 	cfgFile := flagValue(args, "--config", config.DefaultFileName)
 	var rep *report.Report
-	runErr := ghaction.Group(a, "prefect-deploy "+args[0], func() error {
-		var err error
-		switch args[0] {
-		case ghaction.CommandPromote:
-			rep, err = runPromote(ctx, args[1:], env)
-		default:
-			rep, err = runDeploy(ctx, args[1:], env)
-		}
-		return err
-	})
+	var runErr error
+	phases := ghaction.NewPhases(a)
+	env.Phase = phases.Start
+	switch args[0] {
+	case ghaction.CommandPromote:
+		rep, runErr = runPromote(ctx, args[1:], env)
+	default:
+		rep, runErr = runDeploy(ctx, args[1:], env)
+	}
+	phases.End()
 	if err := ghaction.Publish(a, rep, runErr, cfgFile); err != nil {
 		a.Warningf("failed to publish the outcome: %v", err)
 	}

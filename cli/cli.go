@@ -33,6 +33,25 @@ type Env struct {
 	Getenv         func(string) string
 	// Dir is the working directory ("" = the process's).
 	Dir string
+	// Phase, when set, is called as each phase of a command begins, with a short title, and
+	// with "" when the phases are over and the outcome is printed.
+	Phase func(title string)
+}
+
+// phaseLog is where a phase's details go: stdout when phases are shown (as collapsible groups),
+// else nowhere.
+func (env Env) phaseLog() io.Writer {
+	if env.Phase == nil {
+		return nil
+	}
+	return env.Stdout
+}
+
+// phase reports the start of a phase (or, with "", the end of the last one) to env.Phase.
+func (env Env) phase(title string) {
+	if env.Phase != nil {
+		env.Phase(title)
+	}
 }
 
 // usageError marks errors in the command line itself.
@@ -256,7 +275,7 @@ func output(rep *report.Report, format string, env Env) {
 			changed = true
 		}
 	}
-	if changed {
+	if changed && env.Phase == nil { // with phases, the plan was shown in its own group
 		fmt.Fprintf(env.Stdout, "Changes for %s:\n", describeTarget(rep))
 		rep.WritePlan(env.Stdout)
 		fmt.Fprintln(env.Stdout)

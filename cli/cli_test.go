@@ -15,7 +15,6 @@ import (
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/cli"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -28,15 +27,7 @@ func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
 // where the golden file says so.
 func TestCases(t *testing.T) {
 	live := prefecttest.URL(t)
-	c, err := prefect.New(prefect.Config{APIURL: live})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.ReadWorkPool(context.Background(), "golden-pool"); prefect.IsNotFound(err) {
-		if _, err := c.CreateWorkPool(context.Background(), prefect.WorkPool{Name: "golden-pool", Type: "process"}); err != nil && !strings.Contains(err.Error(), "409") {
-			t.Fatal(err)
-		}
-	}
+	ensurePool(t, live, "golden-pool")
 	dirs, err := filepath.Glob("testdata/cases/*")
 	if err != nil {
 		t.Fatal(err)

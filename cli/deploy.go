@@ -63,6 +63,7 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q", fs.Arg(0))
 	}
+	env.phase("Discover flows and check the configuration")
 	opts, cfg, err := deployOptions(&f, env)
 	if err != nil {
 		return nil, err
@@ -86,6 +87,15 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 		printWarnings(warnings, f.output, env)
 		return nil, err
 	}
+	if w := env.phaseLog(); w != nil {
+		for _, t := range targets {
+			src := t.Source
+			if env.Dir != "" {
+				src = strings.TrimPrefix(src, strings.TrimSuffix(env.Dir, "/")+"/")
+			}
+			fmt.Fprintf(w, "  %s  %s  (%s)\n", t.Spec.Name, t.Spec.Entrypoint, src)
+		}
+	}
 	c, err := newClient(ctx, env)
 	if err != nil {
 		return nil, err
@@ -94,11 +104,12 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	if f.output == "text" && !f.dryRun {
 		opts.Progress = env.Stderr
 	}
-	err = deploy.Execute(ctx, c, rep, targets, f.dryRun, deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress})
+	err = deploy.Execute(ctx, c, rep, targets, f.dryRun, deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress, Phase: env.Phase, Log: env.phaseLog()})
 	rep.Requests.Reads, rep.Requests.Writes = c.Requests()
 	if err != nil {
 		return rep, err
 	}
+	env.phase("")
 	output(rep, f.output, env)
 	if rep.Failed() {
 		return rep, errFailedDeployments

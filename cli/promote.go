@@ -67,7 +67,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	rep, err := promote.Run(ctx, c, promote.Options{
 		SourceEnv: sourceEnv, Env: meta.Env, Project: meta.Project, Branch: meta.Branch,
 		Flows: splitList(flows), ReleaseVersion: release, AllowDowngrade: allowDowngrade, SkipMissing: skipMissing,
-		Config: cfg, EnvVars: kv, DryRun: dryRun, Concurrency: concurrency,
+		Config: cfg, EnvVars: kv, DryRun: dryRun, Concurrency: concurrency, Phase: env.Phase, Log: env.phaseLog(),
 	})
 	if rep != nil {
 		rep.Server = c.Config().APIURL
@@ -76,6 +76,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	if err != nil {
 		return rep, err
 	}
+	env.phase("")
 	output(rep, format, env)
 	if rep.Failed() {
 		return rep, errFailedDeployments

@@ -147,6 +147,30 @@ type ApplyOptions struct {
 	Concurrency int
 	// Progress receives one line per finished deployment on long runs (nil: none).
 	Progress io.Writer
+	// Phase, when set, is called as each phase of a run begins (planning, applying) with a
+	// short title; the GitHub Action turns each phase into a collapsible log group.
+	Phase func(title string)
+	// Log, when set, receives each phase's details: the plan once it is made, then one line
+	// per deployment as it is written (whatever the run's size). It replaces Progress.
+	Log io.Writer
+}
+
+// phase reports the start of a phase to o.Phase, if set.
+func (o ApplyOptions) phase(format string, a ...any) {
+	if o.Phase != nil {
+		o.Phase(fmt.Sprintf(format, a...))
+	}
+}
+
+// changing counts the steps that write something.
+func changing(steps []*Step) int {
+	n := 0
+	for _, s := range steps {
+		if s.Action(false) != report.Unchanged {
+			n++
+		}
+	}
+	return n
 }
 
 // Apply writes every step that changes something, with bounded concurrency, and returns one
@@ -162,6 +186,21 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 	busy := make([]bool, len(steps))
 	// Flows first, each once.
 	flowErr := ensureFlows(ctx, api, steps, n)
+	var progressMu sync.Mutex
+	progress := func(format string, a ...any) {
+		w := opts.Progress
+		if opts.Log != nil {
+			w = opts.Log
+		} else if len(steps) < 10 {
+			w = nil
+		}
+		if w == nil {
+			return
+		}
+		progressMu.Lock()
+		defer progressMu.Unlock()
+		fmt.Fprintf(w, format, a...)
+	}
 	var done atomic.Int64
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, n)
@@ -174,9 +213,7 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 			var err error
 			items[i], err = applyOne(ctx, api, s, flowErr[s.Target.FlowName])
 			busy[i] = isBusy(err)
-			if k := done.Add(1); opts.Progress != nil && len(steps) >= 10 {
-				fmt.Fprintf(opts.Progress, "[%d/%d] %s %s\n", k, len(steps), items[i].Action, items[i].Name)
-			}
+			progress("[%d/%d] %s %s\n", done.Add(1), len(steps), items[i].Action, items[i].Name)
 		}(i, s)
 	}
 	wg.Wait()
@@ -199,9 +236,7 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 			}
 		}
 		items[i], _ = applyOne(ctx, api, s, ferr)
-		if opts.Progress != nil && len(steps) >= 10 {
-			fmt.Fprintf(opts.Progress, "[retry] %s %s\n", items[i].Action, items[i].Name)
-		}
+		progress("[retry] %s %s\n", items[i].Action, items[i].Name)
 	}
 	return items
 }

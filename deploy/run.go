@@ -237,6 +237,7 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 
 // Execute plans targets and, unless dryRun, applies them, filling rep.
 func Execute(ctx context.Context, api API, rep *report.Report, targets []Target, dryRun bool, ao ApplyOptions) error {
+	ao.phase("Plan %s against the server", report.Count(len(targets), "deployment"))
 	steps, err := Plan(ctx, api, targets)
 	if err != nil {
 		return err
@@ -258,6 +259,14 @@ func Finish(ctx context.Context, api API, rep *report.Report, steps []*Step, dry
 		rep.Finish()
 		return
 	}
+	if ao.Log != nil {
+		plan := &report.Report{}
+		for _, s := range steps {
+			plan.Deployments = append(plan.Deployments, ItemFor(s, true))
+		}
+		plan.WritePlan(ao.Log)
+	}
+	ao.phase("Apply %s (%d unchanged)", report.Count(changing(steps), "change"), len(steps)-changing(steps))
 	items := Apply(ctx, api, steps, ao)
 	for i, it := range items {
 		if it.URL == "" && steps[i].Existing != nil {

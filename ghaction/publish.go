@@ -25,12 +25,31 @@ const annotationBudget = 10
 // a value holding it could end the value early and forge other outputs.
 const outputDelimiter = "_GitHubActionsFileCommandDelimeter_"
 
-// Group runs fn inside a collapsible log group titled title and returns fn's error.
-func Group(a *githubactions.Action, title string, fn func() error) error {
-	a.Group(title)
-	defer a.EndGroup()
-	return fn()
+// Phases shows each phase of a run (checking input, planning, applying) as its own collapsible
+// log group. The zero value is not usable; use NewPhases.
+type Phases struct {
+	a    *githubactions.Action
+	open bool
 }
+
+// NewPhases returns Phases that write to a.
+func NewPhases(a *githubactions.Action) *Phases { return &Phases{a: a} }
+
+// Start ends the open group, if any, and opens one titled title; an empty title only ends the
+// open group, so what follows (the final table, errors) stays visible in the log.
+func (p *Phases) Start(title string) {
+	if p.open {
+		p.a.EndGroup()
+		p.open = false
+	}
+	if title != "" {
+		p.a.Group(title)
+		p.open = true
+	}
+}
+
+// End ends the open group, if any.
+func (p *Phases) End() { p.Start("") }
 
 // Publish shows a run's outcome the GitHub way. rep may be nil when the run failed before it
 // had a report; runErr is the run's error, if any; configFile is the config file the run read

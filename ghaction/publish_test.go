@@ -198,18 +198,20 @@ func TestPublishUnwritableOutput(t *testing.T) {
 	}
 }
 
-func TestGroup(t *testing.T) {
+func TestPhases(t *testing.T) {
 	t.Parallel()
 	a, out := newAction(nil)
-	want := errors.New("plan failed")
-	err := Group(a, "Plan dev", func() error {
-		a.Infof("planning")
-		return want
-	})
-	if !errors.Is(err, want) {
-		t.Errorf("Group error = %v, want %v", err, want)
-	}
-	if diff := cmp.Diff("::group::Plan dev\nplanning\n::endgroup::\n", out.String()); diff != "" {
+	p := NewPhases(a)
+	p.End() // nothing open yet: no stray endgroup
+	p.Start("Check")
+	a.Infof("checking")
+	p.Start("Plan dev")
+	a.Infof("planning")
+	p.Start("")
+	a.Infof("table")
+	p.End()
+	want := "::group::Check\nchecking\n::endgroup::\n::group::Plan dev\nplanning\n::endgroup::\ntable\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("stdout mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"sort"
@@ -55,6 +56,18 @@ type Options struct {
 	EnvVars     map[string]string
 	DryRun      bool
 	Concurrency int
+	// Phase, when set, is called as each phase begins (checking the sources, planning,
+	// applying) with a short title.
+	Phase func(title string)
+	// Log, when set, receives each phase's details: the sources found, the plan, then one
+	// line per deployment as it is written.
+	Log io.Writer
+}
+
+func (o Options) phase(format string, a ...any) {
+	if o.Phase != nil {
+		o.Phase(fmt.Sprintf(format, a...))
+	}
 }
 
 // source is one deployment found in the source environment.
@@ -72,9 +85,18 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 	if opts.SourceEnv == opts.Env {
 		return rep, fmt.Errorf("the source and target environments are both %q", opts.Env)
 	}
+	opts.phase("Read and check the source deployments in %s", opts.SourceEnv)
 	sources, skipped, err := findSources(ctx, api, opts)
 	if err != nil {
 		return rep, err
+	}
+	if opts.Log != nil {
+		for _, s := range sources {
+			fmt.Fprintf(opts.Log, "  %s  PACKAGE_VERSION=%s  COMMIT_HASH=%s\n", s.dep.Name, s.version, s.commit)
+		}
+		for _, it := range skipped {
+			fmt.Fprintf(opts.Log, "  - %s (skipped: %s)\n", it.Name, it.Error)
+		}
 	}
 	var problems []string
 	var release *semver.Version
@@ -103,6 +125,7 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 	if len(problems) > 0 {
 		return rep, errors.New(strings.Join(problems, "\n"))
 	}
+	opts.phase("Plan %s in %s", report.Count(len(targets), "deployment"), opts.Env)
 	steps, err := deploy.Plan(ctx, api, targets)
 	if err != nil {
 		return rep, err
@@ -115,7 +138,7 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 	if len(problems) > 0 {
 		return rep, errors.New(strings.Join(problems, "\n"))
 	}
-	deploy.Finish(ctx, api, rep, steps, opts.DryRun, deploy.ApplyOptions{Concurrency: opts.Concurrency})
+	deploy.Finish(ctx, api, rep, steps, opts.DryRun, deploy.ApplyOptions{Concurrency: opts.Concurrency, Phase: opts.Phase, Log: opts.Log})
 	rep.Deployments = append(rep.Deployments, skipped...)
 	rep.Finish()
 	return rep, nil

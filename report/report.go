@@ -161,3 +161,11 @@ func (r *Report) Summary() string {
 	}
 	return s
 }
+
+// Count is n and noun, in the plural unless n is 1: "1 deployment", "3 deployments".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -158,7 +158,7 @@ func start(extra map[string]string) (*Server, error) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -272,7 +272,7 @@ func StartWorker(t testing.TB, apiURL, pool string) *Worker {
 	cmd := exec.Command(filepath.Join(bin, "prefect"), "worker", "start", "--pool", pool, "--type", "process", "--prefetch-seconds", "5")
 	cmd.Env = append(env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childAttr()
 	cmd.Dir = home
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
