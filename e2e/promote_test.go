@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -81,6 +82,16 @@ func TestPromoteLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareFaithful(t, src, dst)
+
+	// Prod's schedules fire: the server's scheduler creates runs from the promoted schedule, with
+	// the schedule's own parameters; dev's copy of the same schedule is inactive and creates none.
+	scheduled := waitScheduledRuns(t, c, dst.ID)
+	if got := scheduled[0].Parameters["rows"]; got != float64(5) {
+		t.Errorf("a scheduled prod run has parameters %v; want the hourly schedule's rows=5", scheduled[0].Parameters)
+	}
+	if runs, err := c.DeploymentFlowRuns(t.Context(), src.ID, []string{"SCHEDULED"}, 10); err != nil || len(runs) != 0 {
+		t.Errorf("dev (schedules_active: false) has %d scheduled runs (err %v), want none", len(runs), err)
+	}
 
 	// Triggers are copied: the prod fetch-pages deployment owns its own automation.
 	fetchProd := item(t, first.Report, "--fetch-pages--prod")
@@ -243,4 +254,28 @@ func schedulesWithoutActive(s []prefect.DeploymentSchedule) []any {
 		out = append(out, prefect.Canonical(map[string]any{"schedule": x.Schedule, "parameters": x.Parameters, "slug": x.Slug}))
 	}
 	return out
+}
+
+// waitScheduledRuns waits (a bounded time) for the server's scheduler to create runs of a
+// deployment from its schedules, and returns them.
+func waitScheduledRuns(t *testing.T, c *prefect.Client, deploymentID string) []prefect.FlowRun {
+	t.Helper()
+	for range 90 {
+		runs, err := c.DeploymentFlowRuns(t.Context(), deploymentID, []string{"SCHEDULED"}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var auto []prefect.FlowRun
+		for _, r := range runs {
+			if r.AutoScheduled {
+				auto = append(auto, r)
+			}
+		}
+		if len(auto) > 0 {
+			return auto
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("after 90 s the server's scheduler has created no runs for deployment %s", deploymentID)
+	return nil
 }

@@ -176,6 +176,10 @@ type FlowRun struct {
 	Parameters        map[string]any `json:"parameters"`
 	JobVariables      map[string]any `json:"job_variables"`
 	State             *State         `json:"state"`
+	// ExpectedStartTime is when the run is due (for scheduled runs, the schedule's time).
+	ExpectedStartTime *time.Time `json:"expected_start_time"`
+	// AutoScheduled is true for runs the server's scheduler created from a schedule.
+	AutoScheduled bool `json:"auto_scheduled"`
 }
 
 // FlowRunCreate is the body of a request to run a deployment.
@@ -415,6 +419,22 @@ func (c *Client) ReadFlowRun(ctx context.Context, id string) (*FlowRun, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// DeploymentFlowRuns returns up to limit (at most PageSize) flow runs of a deployment, the
+// soonest due first; with states (e.g. "SCHEDULED"), only runs in those state types.
+func (c *Client) DeploymentFlowRuns(ctx context.Context, deploymentID string, states []string, limit int) ([]FlowRun, error) {
+	if limit <= 0 || limit > PageSize {
+		limit = PageSize
+	}
+	runs := map[string]any{"deployment_id": map[string]any{"any_": []string{deploymentID}}}
+	if len(states) > 0 {
+		runs["state"] = map[string]any{"type": map[string]any{"any_": states}}
+	}
+	body := map[string]any{"flow_runs": runs, "sort": "EXPECTED_START_TIME_ASC", "limit": limit}
+	var out []FlowRun
+	_, err := c.do(ctx, request{op: fmt.Sprintf("list the flow runs of deployment %s", deploymentID), method: http.MethodPost, path: "/flow_runs/filter", body: body, read: true}, &out)
+	return out, err
 }
 
 // WaitFlowRun polls a flow run every interval until its state is terminal or ctx ends.
