@@ -8,7 +8,9 @@
 #   3. deploys the examples to dev with bin/prefect-deploy and prints the table;
 #   4. runs the write-report.hourly deployment through the worker and prints its final state and
 #      the log lines showing DEPLOYMENT_NAME and CODE_MARK;
-#   5. deploys again: every deployment is unchanged and nothing is written.
+#   5. deploys again: every deployment is unchanged and nothing is written;
+#   6. promotes dev to prod as release 0.1.0 (same code and schedules, prod's env vars, schedules
+#      switched on), then again: already converged, nothing written.
 #
 # It needs no input, leaves nothing behind, and exits non-zero when any step fails.
 set -euo pipefail
@@ -125,5 +127,24 @@ echo "$out"
 summary=$(tail -n 1 <<<"$out")
 if ! grep -Eq '^[0-9]+ deployments?: [0-9]+ unchanged$' <<<"$summary"; then
   echo "demo: the second deploy was not all unchanged: $summary" >&2
+  exit 1
+fi
+
+say "6. Promote dev to prod as release 0.1.0: same code, prod's env vars, schedules on"
+promote=("$bin" promote --source-env dev --env prod --branch main --release-version 0.1.0)
+echo "\$ prefect-deploy promote --source-env dev --env prod --branch main --release-version 0.1.0"
+out=$("${promote[@]}")
+echo "$out"
+if ! grep -Eq '^[0-9]+ deployments?: [0-9]+ created$' <<<"$(tail -n 1 <<<"$out")"; then
+  echo "demo: the promotion did not create the prod deployments" >&2
+  exit 1
+fi
+echo
+echo "\$ prefect-deploy promote ... (again)"
+out=$("${promote[@]}")
+summary=$(tail -n 1 <<<"$out")
+echo "$summary"
+if ! grep -Eq '^[0-9]+ deployments?: [0-9]+ unchanged$' <<<"$summary"; then
+  echo "demo: the second promotion was not all unchanged: $summary" >&2
   exit 1
 fi
