@@ -25,6 +25,9 @@ url="http://127.0.0.1:$port/api"
 export PREFECT_HOME="$home"
 export PREFECT_SERVER_ANALYTICS_ENABLED=false PREFECT_UI_ENABLED=false PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT=false
 export PREFECT_LOGGING_LEVEL=WARNING
+# The scheduler keeps 5 future runs per schedule (Prefect's default, 100, makes a throwaway
+# SQLite server spend its 2 cores inserting runs nobody will wait for).
+export PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS=5
 
 pids=()
 cleanup() {
