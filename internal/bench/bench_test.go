@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
 )
 
 // TestWriteRepo checks that a generated repository deploys n distinct flows with the image code
@@ -114,5 +115,45 @@ func TestParseSizes(t *testing.T) {
 				t.Errorf("parseSizes(%q) (-want +got):\n%s", tt.in, diff)
 			}
 		})
+	}
+}
+
+// TestWritePrefectYAML checks that the prefect.yaml the comparison with Prefect's CLI deploys
+// lists one valid entry per generated flow, on the benchmark's pool and image: otherwise the two
+// sides would not deploy the same work.
+func TestWritePrefectYAML(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const n = 7
+	if err := writeRepo(dir, "cmp", n); err != nil {
+		t.Fatal(err)
+	}
+	if err := writePrefectYAML(dir, "cmp", n); err != nil {
+		t.Fatal(err)
+	}
+	deps, err := prefectyaml.Load([]string{"prefect.yaml"}, prefectyaml.Options{Dir: dir, Select: "all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flows []string
+	for _, d := range deps {
+		flows = append(flows, d.FlowName)
+		if d.Spec.WorkPoolName != benchPool || d.Spec.JobVariables["image"] != benchImage || d.Name != d.FlowName+"-bench" {
+			t.Errorf("%s: flow %s, pool %q, image %v; want <flow>-bench on %q with %q", d.Name, d.FlowName, d.Spec.WorkPoolName, d.Spec.JobVariables["image"], benchPool, benchImage)
+		}
+		if len(d.Warnings) > 0 {
+			t.Errorf("%s: warnings %v", d.Name, d.Warnings)
+		}
+	}
+	res, err := discover.Discover(filepath.Join(dir, "flows"), discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, f := range res.Flows {
+		found = append(found, strings.ReplaceAll(f.Name, "_", "-"))
+	}
+	if diff := cmp.Diff(found, flows); diff != "" {
+		t.Errorf("prefect.yaml flows differ from the discovered flows (-discovered +prefect.yaml):\n%s", diff)
 	}
 }

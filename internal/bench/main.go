@@ -17,6 +17,7 @@
 //	make bench                                   # N = 100 and 500, concurrency 4, 2 rounds
 //	make bench BENCH_ARGS='-n 1000 -concurrency 8'
 //	make bench BENCH_ARGS='-n 100 -profile'      # latency by phase and endpoint
+//	make bench BENCH_ARGS='-n 100 -vs-prefect-cli' # also Prefect's own `prefect deploy --all`
 //
 // Only a loopback server is accepted: the benchmark creates thousands of objects.
 package main
@@ -100,6 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	repeat := fs.Int("repeat", 2, "rounds of floor and first deploy per N; the best of each counts")
 	files := fs.Int("discover-files", defaultDiscovered, "Python files generated for the discovery timing")
 	profile := fs.Bool("profile", false, "send every request through a timing proxy and print latency by phase and endpoint")
+	vsCLI := fs.Bool("vs-prefect-cli", false, "also time Prefect's own `prefect deploy --all` (from .venv) on N fresh flows, side by side")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -179,6 +181,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rows = append(rows, r)
 	}
 	writeResults(stdout, rows, walk, git, *files, b, version)
+	if *vsCLI {
+		var cliRows []cliRow
+		for _, n := range ns {
+			b.phase(fmt.Sprintf("N=%d vs prefect deploy --all", n))
+			r, err := b.measureVsPrefectCLI(ctx, tmp, n)
+			if err != nil {
+				return fmt.Errorf("N=%d vs prefect deploy --all: %w", n, err)
+			}
+			cliRows = append(cliRows, r)
+		}
+		writeCLIResults(stdout, cliRows, b.concurrency)
+	}
 	return verdict(rows, walk, git, *files)
 }
 
