@@ -260,6 +260,7 @@ func schedulesWithoutActive(s []prefect.DeploymentSchedule) []any {
 // deployment from its schedules, and returns them.
 func waitScheduledRuns(t *testing.T, c *prefect.Client, deploymentID string) []prefect.FlowRun {
 	t.Helper()
+	start := time.Now()
 	for range 90 {
 		runs, err := c.DeploymentFlowRuns(t.Context(), deploymentID, []string{"SCHEDULED"}, 10)
 		if err != nil {
@@ -272,6 +273,7 @@ func waitScheduledRuns(t *testing.T, c *prefect.Client, deploymentID string) []p
 			}
 		}
 		if len(auto) > 0 {
+			t.Logf("the scheduler created %d runs after %s", len(auto), time.Since(start).Round(time.Second))
 			return auto
 		}
 		time.Sleep(time.Second)

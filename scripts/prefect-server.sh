@@ -26,8 +26,9 @@ export PREFECT_HOME="$home"
 export PREFECT_SERVER_ANALYTICS_ENABLED=false PREFECT_UI_ENABLED=false PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT=false
 export PREFECT_LOGGING_LEVEL=WARNING
 # The scheduler keeps 5 future runs per schedule (Prefect's default, 100, makes a throwaway
-# SQLite server spend its 2 cores inserting runs nobody will wait for).
-export PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS=5
+# SQLite server spend its 2 cores inserting runs nobody will wait for) and looks every 10 s
+# (not 60) for deployments its fast pass over just-updated ones missed under load.
+export PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS=5 PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS=10
 
 pids=()
 cleanup() {

@@ -153,7 +153,8 @@ func start(extra map[string]string) (*Server, error) {
 	defer logf.Close()
 	cmd := exec.Command(filepath.Join(bin, "prefect"), "server", "start", "--host", "127.0.0.1", "--port", fmt.Sprint(port))
 	cmd.Env = append(cleanEnv(), "PREFECT_HOME="+home, "PREFECT_SERVER_ANALYTICS_ENABLED=false", "PREFECT_UI_ENABLED=false",
-		"PREFECT_LOGGING_LEVEL=WARNING", "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS=5")
+		"PREFECT_LOGGING_LEVEL=WARNING", "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS=5",
+		"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS=10")
 	for k, v := range extra {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
