@@ -60,6 +60,11 @@ func prefectYAMLTargets(f *deployFlags, cfg *config.File, meta deploy.Meta, env 
 			Source:    relTo(env.Dir, d.File) + ":" + strconv.Itoa(d.Line),
 			Commit:    meta.Commit, PackageVersion: meta.PackageVersion,
 		}
+		// Likewise a schedule marked active: false is enforced; an active one that was switched
+		// off on the server stays off.
+		for _, s := range d.Spec.Schedules {
+			t.ScheduleActiveSet = append(t.ScheduleActiveSet, !s.Active)
+		}
 		if f.prefectYAMLNaming == "product" {
 			n, err := naming.New(meta.Project, meta.Branch, d.FlowName, meta.Env)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -99,6 +100,7 @@ func Plan(ctx context.Context, api API, targets []Target) ([]*Step, error) {
 			if !t.PausedSet {
 				s.Target.Spec.Paused = d.Paused // a redeploy keeps a pause made in the UI
 			}
+			keepScheduleStates(&s.Target, d)
 			s.Changes = prefect.Diff(&s.Target.Spec, d)
 		}
 		steps = append(steps, s)
@@ -107,6 +109,49 @@ func Plan(ctx context.Context, api API, targets []Target) ([]*Step, error) {
 		return nil, err
 	}
 	return steps, nil
+}
+
+// keepScheduleStates gives each of t's schedules whose active state the config leaves open the
+// state of the same schedule in d (a schedule switched off in the UI stays off). The same
+// schedule is one with the same timing and parameters or, failing that, the only one with the
+// same timing: switching a schedule through the API with {"active": false} alone also resets
+// its parameters on the server, which the deploy then restores.
+func keepScheduleStates(t *Target, d *prefect.Deployment) {
+	var out []prefect.DeploymentSchedule
+	for i, want := range t.Spec.Schedules {
+		if i < len(t.ScheduleActiveSet) && t.ScheduleActiveSet[i] {
+			continue
+		}
+		have, ok := sameSchedule(d.Schedules, want)
+		if !ok || have.Active == want.Active {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(t.Spec.Schedules) // the caller's targets stay as they were
+		}
+		out[i].Active = have.Active
+	}
+	if out != nil {
+		t.Spec.Schedules = out
+	}
+}
+
+// sameSchedule finds want among the server's schedules: the same schedule, else the only one
+// with the same timing.
+func sameSchedule(stored []prefect.DeploymentSchedule, want prefect.DeploymentSchedule) (prefect.DeploymentSchedule, bool) {
+	var timing []prefect.DeploymentSchedule
+	for _, have := range stored {
+		if prefect.SameSchedule(have, want) {
+			return have, true
+		}
+		if prefect.SameTiming(have, want) {
+			timing = append(timing, have)
+		}
+	}
+	if len(timing) == 1 {
+		return timing[0], true
+	}
+	return prefect.DeploymentSchedule{}, false
 }
 
 // checkPools reads each distinct work pool once and reports every missing one.

@@ -33,6 +33,11 @@ type Target struct {
 	// PausedSet says whether the config decides the paused state; when false, a redeploy keeps
 	// the state the deployment has on the server.
 	PausedSet bool
+	// ScheduleActiveSet says, for each of Spec.Schedules, whether the config decides whether it
+	// is active (schedules_active, or the schedule's own active); where it does not, a redeploy
+	// keeps the state of the same schedule on the server, so one switched off in the UI stays
+	// off. Missing entries count as not set.
+	ScheduleActiveSet []bool
 	// Source says where the target came from, e.g. "flows/etl.py:12".
 	Source string
 	// Commit and PackageVersion are the code version deployed.
@@ -234,7 +239,7 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 	}
 	return Target{
 		Name: name, FlowName: f.Name, Spec: spec,
-		Triggers: s.Triggers, TriggersSet: s.TriggersSet, PausedSet: s.Paused != nil,
+		Triggers: s.Triggers, TriggersSet: s.TriggersSet, PausedSet: s.Paused != nil, ScheduleActiveSet: schedulesActiveSet(s),
 		Source: f.Source, Commit: m.Commit, PackageVersion: m.PackageVersion,
 	}, nil
 }
@@ -283,6 +288,15 @@ func codeSource(in BuildInput, s config.Settings) (CodeSource, error) {
 		return CodeSource{Type: config.CodeSourceGit, Repository: in.DefaultRepository}, nil
 	}
 	return CodeSource{}, fmt.Errorf("workers cannot get the code: pass --image, or set code_source in the config")
+}
+
+// schedulesActiveSet says, for each schedule of s, whether the config decides its active state.
+func schedulesActiveSet(s config.Settings) []bool {
+	set := make([]bool, len(s.Schedules))
+	for i, c := range s.Schedules {
+		set[i] = s.SchedulesActive != nil || c.Active != nil
+	}
+	return set
 }
 
 func schedules(s config.Settings) []prefect.DeploymentSchedule {

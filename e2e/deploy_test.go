@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
 
@@ -158,5 +161,84 @@ func TestPartialFailureReportsEveryDeployment(t *testing.T) {
 	}
 	if !strings.Contains(res.Stderr, "some deployments failed") {
 		t.Errorf("stderr = %q; want it to say some deployments failed", res.Stderr)
+	}
+}
+
+// TestScheduleChanges follows one deployment's schedules through config edits and a UI switch,
+// as a team lives them: a schedule in the config produces runs with its own parameters; one
+// switched off in the UI stays off through a redeploy that changes something else (Prefect's
+// CLI switches it back on, PrefectHQ/prefect#14973); `schedules: []` removes the schedules and
+// their runs (Prefect's CLI ignores an empty list, #23097).
+func TestScheduleChanges(t *testing.T) {
+	live := prefecttest.URL(t)
+	pool := uniqueName("e2e-sched")
+	createProcessPool(t, live, pool)
+	dir := t.TempDir()
+	writeFile(t, dir, "flows.py", "from prefect import flow\n\n@flow\ndef nightly(rows: int = 1):\n    pass\n")
+	config := func(flowSettings string) {
+		writeFile(t, dir, "prefect-deploy.yaml", "defaults:\n  work_pool: "+pool+"\n  image: img:1\nflows:\n  nightly:\n"+flowSettings)
+	}
+	project := uniqueName("sc")
+	c := client(t, live)
+	deploy := func(what string, want report.Action) *prefect.Deployment {
+		t.Helper()
+		res := cliRun(t, dir, live, "deploy", "--env", "dev", "--project", project, "--branch", "main",
+			"--commit", "0123456789abcdef0123456789abcdef01234567", "--package-version", "1.0.0", "--output", "json")
+		if res.Code != 0 || len(res.Report.Deployments) != 1 || res.Report.Deployments[0].Action != want {
+			t.Fatalf("%s: exit %d, want one deployment %s\n%s%s", what, res.Code, want, res.Stdout, res.Stderr)
+		}
+		d, err := c.ReadDeployment(t.Context(), res.Report.Deployments[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	const schedule = "    schedules:\n      - cron: \"0 2 * * *\"\n        timezone: Europe/Berlin\n        parameters: {rows: 7}\n"
+
+	config(schedule)
+	d := deploy("with a schedule", report.Created)
+	if len(d.Schedules) != 1 || !d.Schedules[0].Active {
+		t.Fatalf("schedules = %+v; want one active schedule", d.Schedules)
+	}
+	if runs := waitScheduledRuns(t, c, d.ID); runs[0].Parameters["rows"] != float64(7) {
+		t.Errorf("scheduled run parameters = %v; want the schedule's rows=7", runs[0].Parameters)
+	}
+
+	// Someone switches the schedule off in the UI; the next deploy changes the description only.
+	switchSchedule(t, live, d.ID, d.Schedules[0].ID, false)
+	config(schedule + "    description: nightly load\n")
+	d = deploy("description changed", report.Updated)
+	// (Prefect resets a schedule's parameters when a PATCH sends only "active"; the deploy puts
+	// the config's back.)
+	if len(d.Schedules) != 1 || d.Schedules[0].Active || d.Schedules[0].Parameters["rows"] != float64(7) {
+		t.Errorf("after a redeploy the schedule switched off in the UI is %+v; want it still off, with rows=7", d.Schedules)
+	}
+
+	config("    schedules: []\n")
+	d = deploy("schedules: []", report.Updated)
+	if len(d.Schedules) != 0 {
+		t.Errorf("after schedules: [] the deployment still has %d schedules", len(d.Schedules))
+	}
+	if runs, err := c.DeploymentFlowRuns(t.Context(), d.ID, []string{"SCHEDULED"}, 10); err != nil || len(runs) != 0 {
+		t.Errorf("after schedules: [] the deployment has %d scheduled runs (err %v), want none", len(runs), err)
+	}
+}
+
+// switchSchedule turns one schedule of a deployment on or off through the API.
+func switchSchedule(t *testing.T, apiURL, deploymentID, scheduleID string, active bool) {
+	t.Helper()
+	body := strings.NewReader(fmt.Sprintf(`{"active": %t}`, active))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPatch, apiURL+"/deployments/"+deploymentID+"/schedules/"+scheduleID, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("PATCH schedule: HTTP %d", resp.StatusCode)
 	}
 }

@@ -159,7 +159,20 @@ func equalSchedules(have, want []DeploymentSchedule) bool {
 }
 
 func equalSchedule(h, w DeploymentSchedule) bool {
-	if h.Active != w.Active || deref(h.Slug) != deref(w.Slug) || !jsonEqual(orEmpty(h.Parameters), orEmpty(w.Parameters)) {
+	return h.Active == w.Active && SameSchedule(h, w)
+}
+
+// SameSchedule reports whether have, as the server stores it, is the schedule want describes:
+// same timing, timezone, slug and parameters, whether or not both are active.
+func SameSchedule(have, want DeploymentSchedule) bool {
+	return jsonEqual(orEmpty(have.Parameters), orEmpty(want.Parameters)) && SameTiming(have, want)
+}
+
+// SameTiming reports whether have, as the server stores it, fires when want does: same cron,
+// interval or rrule, timezone and slug; parameters and active state aside.
+func SameTiming(have, want DeploymentSchedule) bool {
+	h, w := have, want
+	if deref(h.Slug) != deref(w.Slug) {
 		return false
 	}
 	hs, ws := h.Schedule, w.Schedule

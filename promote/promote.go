@@ -351,9 +351,13 @@ func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.T
 	if es.ConcurrencyLimit != nil {
 		spec.ConcurrencyLimit, spec.ConcurrencyOptions = deploy.Concurrency(es.ConcurrencyLimit)
 	}
+	// Without schedules_active for the target environment, a schedule switched off on the
+	// target stays off when the same schedule is promoted again.
+	var activeSet []bool
 	if es.SchedulesActive != nil {
 		for i := range spec.Schedules {
 			spec.Schedules[i].Active = *es.SchedulesActive
+			activeSet = append(activeSet, true)
 		}
 	}
 	triggers, err := sourceTriggers(ctx, api, d, name)
@@ -362,7 +366,7 @@ func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.T
 	}
 	return deploy.Target{
 		Name: tn, FlowName: s.flowName, Spec: spec,
-		Triggers: triggers, TriggersSet: true, PausedSet: true,
+		Triggers: triggers, TriggersSet: true, PausedSet: true, ScheduleActiveSet: activeSet,
 		Source: d.Name, Commit: s.commit, PackageVersion: s.version,
 	}, nil
 }
