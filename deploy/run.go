@@ -266,7 +266,8 @@ func Finish(ctx context.Context, api API, rep *report.Report, steps []*Step, dry
 		}
 		plan.WritePlan(ao.Log)
 	}
-	ao.phase("Apply %s (%d unchanged)", report.Count(changing(steps), "change"), len(steps)-changing(steps))
+	n := changing(steps)
+	ao.phase("Apply %s (%d unchanged)", report.Count(n, "change"), len(steps)-n)
 	items := Apply(ctx, api, steps, ao)
 	for i, it := range items {
 		if it.URL == "" && steps[i].Existing != nil {
