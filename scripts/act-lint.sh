@@ -4,7 +4,7 @@
 #   actionlint  .github/workflows/*.yml, actiontest/testdata/workflows/*.yml, and
 #               examples/workflows/*.yml laid out as a user's .github/workflows (so local
 #               reusable-workflow calls resolve), with shellcheck on every run: script
-#   shellcheck  the run: scripts of action.yml (actionlint cannot read action metadata), via
+#   ShellCheck  the run: scripts of action.yml (actionlint cannot read action metadata), via
 #               the actiontest package's TestActionScriptsPassShellcheck
 #   zizmor      action.yml and all those workflows, offline, default ("regular") persona
 #
@@ -33,9 +33,9 @@ mkdir -p "$user/.github/workflows"
 cp examples/workflows/*.yml "$user/.github/workflows/"
 (cd "$user" && actionlint -shellcheck "$bin/shellcheck" .github/workflows/*.yml) || status=1
 
-echo "act-lint.sh: shellcheck on action.yml"
-go test -count=1 -run '^TestActionScriptsPassShellcheck$' ./actiontest -shellcheck "$bin/shellcheck" >/dev/null || {
-  go test -count=1 -run '^TestActionScriptsPassShellcheck$' ./actiontest -shellcheck "$bin/shellcheck" || true
+echo "act-lint.sh: shellcheck on action.yml, scripts/*.sh and .ci/run"
+go test -count=1 -run '^Test(Action|Project)ScriptsPassShellcheck$' ./actiontest -shellcheck "$bin/shellcheck" >/dev/null || {
+  go test -count=1 -run '^Test(Action|Project)ScriptsPassShellcheck$' ./actiontest -shellcheck "$bin/shellcheck" || true
   status=1
 }
 

