@@ -89,11 +89,7 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	}
 	if w := env.phaseLog(); w != nil {
 		for _, t := range targets {
-			src := t.Source
-			if env.Dir != "" {
-				src = strings.TrimPrefix(src, strings.TrimSuffix(env.Dir, "/")+"/")
-			}
-			fmt.Fprintf(w, "  %s  %s  (%s)\n", t.Spec.Name, t.Spec.Entrypoint, src)
+			fmt.Fprintf(w, "  %s  %s  (%s)\n", t.Spec.Name, t.Spec.Entrypoint, relTo(env.Dir, t.Source))
 		}
 	}
 	c, err := newClient(ctx, env)

@@ -243,6 +243,12 @@ type bench struct {
 	busyRetries atomic.Int64
 }
 
+// deployArgs is the deploy command line every measured deploy of a generated repository runs.
+func (b *bench) deployArgs() []string {
+	return []string{"deploy", "--env", benchEnv, "--branch", "main", "--commit", benchCommit, "--package-version", "1.0.0",
+		"--image", benchImage, "--output", "json", "--concurrency", strconv.Itoa(b.concurrency)}
+}
+
 func (b *bench) phase(name string) {
 	if b.prof != nil {
 		b.prof.Phase(name)
@@ -294,8 +300,7 @@ const maxExtraRounds = 2
 func (b *bench) measure(ctx context.Context, tmp string, n int) (row, error) {
 	stderr := b.stderr
 	r := row{n: n}
-	args := []string{"deploy", "--env", benchEnv, "--branch", "main", "--commit", benchCommit, "--package-version", "1.0.0",
-		"--image", benchImage, "--output", "json", "--concurrency", strconv.Itoa(b.concurrency)}
+	args := b.deployArgs()
 	var dir string
 	for rep := 0; rep < b.repeat || (rep < b.repeat+maxExtraRounds && ratio(r.first, r.floor) > maxFloorRatio); rep++ {
 		if rep >= b.repeat {

@@ -95,8 +95,7 @@ func (b *bench) measureVsPrefectCLI(ctx context.Context, tmp string, n int) (cli
 		}
 		return dir, took, nil
 	}
-	args := []string{"deploy", "--env", benchEnv, "--branch", "main", "--commit", benchCommit, "--package-version", "1.0.0",
-		"--image", benchImage, "--output", "json", "--concurrency", fmt.Sprint(b.concurrency)}
+	args := b.deployArgs()
 	oursRound := func(tag string) (dir string, took time.Duration, err error) {
 		dir = filepath.Join(tmp, "ours-"+tag)
 		if err := writeRepo(dir, "ours"+tag, n); err != nil {
