@@ -9,10 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"os/exec"
-	"path"
 	"strings"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
@@ -116,7 +113,9 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "error: %s\n", ue.msg)
+		for _, line := range strings.Split(ue.msg, "\n") {
+			fmt.Fprintf(stderr, "error: %s\n", line)
+		}
 		return ExitUsage
 	}
 	if errors.Is(err, flag.ErrHelp) {
@@ -203,55 +202,17 @@ func newClient(ctx context.Context, env Env) (*prefect.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	healthy, err := preflight(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if healthy {
+		return c, nil
+	}
 	if err := c.Health(ctx); err != nil {
 		return nil, fmt.Errorf("cannot reach the Prefect API at %s: %w", cfg.APIURL, err)
 	}
 	return c, nil
-}
-
-// githubDefault returns a value from the GitHub Actions context when running there.
-func githubDefault(env Env, what string) string {
-	if env.Getenv("GITHUB_ACTIONS") != "true" {
-		return ""
-	}
-	switch what {
-	case "project":
-		return path.Base(env.Getenv("GITHUB_REPOSITORY"))
-	case "branch":
-		if b := env.Getenv("GITHUB_HEAD_REF"); b != "" {
-			return b
-		}
-		if env.Getenv("GITHUB_REF_TYPE") == "branch" {
-			return env.Getenv("GITHUB_REF_NAME")
-		}
-	case "commit":
-		return env.Getenv("GITHUB_SHA")
-	}
-	return ""
-}
-
-// defaultRepository is the git URL workers clone for the git code source, when the config
-// names none: the GitHub repository, else the source's origin remote (without credentials).
-func defaultRepository(env Env, dir string) string {
-	if repo := env.Getenv("GITHUB_REPOSITORY"); repo != "" {
-		server := env.Getenv("GITHUB_SERVER_URL")
-		if server == "" {
-			server = "https://github.com"
-		}
-		return strings.TrimRight(server, "/") + "/" + repo + ".git"
-	}
-	cmd := exec.Command("git", "remote", "get-url", "origin")
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return ""
-	}
-	u := strings.TrimSpace(string(out))
-	if parsed, err := url.Parse(u); err == nil && parsed.User != nil {
-		parsed.User = nil
-		u = parsed.String()
-	}
-	return u
 }
 
 // output prints a report in the chosen format.

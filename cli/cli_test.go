@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -47,11 +48,15 @@ func TestCases(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			head := ""
+			if spec, err := os.ReadFile(filepath.Join(dir, "git")); err == nil {
+				head = gitRepo(t, work, string(spec))
+			}
 			env := map[string]string{"PREFECT_API_URL": proxy, "PREFECT_CLIENT_MAX_RETRIES": "0", "PATH": os.Getenv("PATH")}
 			if b, err := os.ReadFile(filepath.Join(dir, "env")); err == nil {
 				for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 					k, v, _ := strings.Cut(line, "=")
-					env[k] = v
+					env[k] = strings.ReplaceAll(v, "$PREFECT_UI", strings.TrimSuffix(proxy, "/api"))
 				}
 			}
 			var out, errb bytes.Buffer
@@ -60,6 +65,10 @@ func TestCases(t *testing.T) {
 			})
 			got := fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", code, out.String(), errb.String())
 			got = normalize(got, work, live, proxy)
+			if head != "" {
+				got = strings.ReplaceAll(got, head, "$HEAD")
+				got = strings.ReplaceAll(got, head[:7], "$HEAD7")
+			}
 			golden := filepath.Join(dir, "want.golden")
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -88,4 +97,62 @@ func normalize(s, work, live, proxy string) string {
 	s = strings.ReplaceAll(s, strings.TrimSuffix(proxy, "/api"), "$PREFECT_UI")
 	s = strings.ReplaceAll(s, live, "$PREFECT_API_URL")
 	return uuidRE.ReplaceAllString(s, "$UUID")
+}
+
+// gitRepo makes work a git repository as spec says, one directive a line, and returns the full
+// SHA of its HEAD:
+//
+//	branch NAME      the branch to commit on (default main)
+//	origin URL       the origin remote
+//	untracked PATH   leave PATH out of the commit
+//	detach           check out HEAD detached after the commit
+//
+// Author, committer and dates are fixed, so the SHA only changes with the files.
+func gitRepo(t *testing.T, work, spec string) string {
+	t.Helper()
+	branch, origin, detach := "main", "", false
+	var untracked []string
+	for _, line := range strings.Split(strings.TrimSpace(spec), "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), " ")
+		switch k {
+		case "branch":
+			branch = v
+		case "origin":
+			origin = v
+		case "untracked":
+			untracked = append(untracked, v)
+		case "detach":
+			detach = true
+		case "":
+		default:
+			t.Fatalf("git spec: unknown directive %q", k)
+		}
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=golden", "GIT_AUTHOR_EMAIL=golden@example.com",
+			"GIT_COMMITTER_NAME=golden", "GIT_COMMITTER_EMAIL=golden@example.com",
+			"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z",
+			"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	run("init", "-q", "-b", branch)
+	run("add", "-A")
+	for _, u := range untracked {
+		run("rm", "-q", "--cached", u)
+	}
+	run("commit", "-q", "-m", "golden")
+	if origin != "" {
+		run("remote", "add", "origin", origin)
+	}
+	if detach {
+		run("checkout", "-q", "--detach")
+	}
+	return run("rev-parse", "HEAD")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
 
@@ -64,7 +65,7 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 		return nil, usagef("unexpected argument %q", fs.Arg(0))
 	}
 	env.phase("Discover flows and check the configuration")
-	opts, cfg, err := deployOptions(&f, env)
+	opts, cfg, vals, err := deployOptions(&f, env)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +84,11 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	// All input is checked before contacting the server.
 	targets, warnings, err := deploy.Targets(opts)
 	warnings = append(yamlWarnings, warnings...)
+	if err == nil {
+		var cw []string
+		cw, err = checkCommitted(targets, opts.Meta, vals, opts.SourceRoot)
+		warnings = append(warnings, cw...)
+	}
 	if err != nil {
 		printWarnings(warnings, f.output, env)
 		return nil, err
@@ -133,25 +139,26 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 }
 
 // deployOptions validates the flags and fills defaults from the config and the GitHub context.
-func deployOptions(f *deployFlags, env Env) (deploy.Options, *config.File, error) {
+func deployOptions(f *deployFlags, env Env) (deploy.Options, *config.File, repodefaults.Values, error) {
 	var o deploy.Options
+	var vals repodefaults.Values
 	if f.output != "text" && f.output != "json" {
-		return o, nil, usagef("--output must be text or json, got %q", f.output)
+		return o, nil, vals, usagef("--output must be text or json, got %q", f.output)
 	}
 	if f.concurrency < 1 || f.concurrency > 64 {
-		return o, nil, usagef("--concurrency must be between 1 and 64, got %d", f.concurrency)
+		return o, nil, vals, usagef("--concurrency must be between 1 and 64, got %d", f.concurrency)
 	}
 	cfg, err := loadConfig(f.configPath, env)
 	if err != nil {
-		return o, nil, err
+		return o, nil, vals, err
 	}
-	meta, err := metaFrom(f.env, f.project, f.branch, f.commit, f.packageVersion, cfg, env, true)
+	meta, vals, err := metaFrom(f.env, f.project, f.branch, f.commit, f.packageVersion, cfg, env, true)
 	if err != nil {
-		return o, nil, err
+		return o, nil, vals, err
 	}
 	envVars, err := parseKV("env-var", f.envVars)
 	if err != nil {
-		return o, nil, err
+		return o, nil, vals, err
 	}
 	root := f.sourceRoot
 	if root == "" && cfg != nil {
@@ -166,62 +173,9 @@ func deployOptions(f *deployFlags, env Env) (deploy.Options, *config.File, error
 	o = deploy.Options{
 		Meta: meta, SourceRoot: root, Config: cfg, Flows: splitList(f.flows),
 		Image: f.image, EnvVars: envVars, WorkPool: f.workPool, Exclude: f.exclude,
-		Repository: defaultRepository(env, root), DryRun: f.dryRun, Concurrency: f.concurrency,
+		Repository: vals.Repository, DryRun: f.dryRun, Concurrency: f.concurrency,
 	}
-	return o, cfg, nil
-}
-
-// metaFrom checks the naming inputs and fills them from the config and GitHub context.
-func metaFrom(envName, project, branch, commit, pkgVersion string, cfg *config.File, env Env, needVersion bool) (deploy.Meta, error) {
-	var missing []string
-	if envName == "" {
-		missing = append(missing, "--env")
-	}
-	if project == "" && cfg != nil {
-		project = cfg.Project
-	}
-	if project == "" {
-		project = githubDefault(env, "project")
-	}
-	if project == "" {
-		missing = append(missing, "--project (or project: in the config)")
-	}
-	if branch == "" {
-		branch = githubDefault(env, "branch")
-	}
-	if branch == "" {
-		missing = append(missing, "--branch")
-	}
-	if needVersion {
-		if commit == "" {
-			commit = githubDefault(env, "commit")
-		}
-		if commit == "" {
-			missing = append(missing, "--commit")
-		}
-		if pkgVersion == "" {
-			missing = append(missing, "--package-version")
-		}
-	}
-	if len(missing) > 0 {
-		return deploy.Meta{}, usagef("missing %s", strings.Join(missing, ", "))
-	}
-	if needVersion && !isHex(commit) {
-		return deploy.Meta{}, usagef("--commit %q is not a commit SHA (hexadecimal)", commit)
-	}
-	return deploy.Meta{Project: project, Branch: branch, Env: envName, Commit: commit, PackageVersion: pkgVersion}, nil
-}
-
-func isHex(s string) bool {
-	if len(s) < 7 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
-			return false
-		}
-	}
-	return true
+	return o, cfg, vals, nil
 }
 
 // runFlows lists what discovery finds, without contacting a server.

@@ -52,9 +52,12 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	if err != nil {
 		return nil, err
 	}
-	meta, err := metaFrom(target, project, branch, "", "", cfg, env, false)
+	meta, _, err := metaFrom(target, project, branch, "", "", cfg, env, false)
 	if err != nil {
 		return nil, err
+	}
+	if err := cfg.CheckEnvironment(sourceEnv); err != nil {
+		return nil, usagef("--source-env %s: %v", sourceEnv, err)
 	}
 	kv, err := parseKV("env-var", envVars)
 	if err != nil {

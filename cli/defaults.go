@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
+)
+
+// metaFrom checks the naming inputs and fills what the user left out through repodefaults
+// (config, CI context, git checkout, pyproject.toml). needVersion asks for the commit and
+// package version too (deploy).
+func metaFrom(envName, project, branch, commit, pkgVersion string, cfg *config.File, env Env, needVersion bool) (deploy.Meta, repodefaults.Values, error) {
+	var problems []string
+	if envName == "" {
+		problems = append(problems, "missing --env: name the target environment, e.g. --env dev")
+	} else if err := cfg.CheckEnvironment(envName); err != nil {
+		problems = append(problems, "--env "+envName+": "+err.Error())
+	}
+	req := repodefaults.Request{
+		Dir: env.Dir, Getenv: env.Getenv, Project: project, Branch: branch, Commit: commit,
+		PackageVersion: pkgVersion, NeedCommit: needVersion,
+	}
+	if cfg != nil {
+		req.ConfigProject = cfg.Project
+	}
+	vals, err := repodefaults.Resolve(req)
+	if err != nil {
+		var ps repodefaults.Problems
+		if !asProblems(err, &ps) {
+			return deploy.Meta{}, vals, err
+		}
+		problems = append(problems, ps...)
+	}
+	if len(problems) > 0 {
+		return deploy.Meta{}, vals, usagef("%s", strings.Join(problems, "\n"))
+	}
+	return deploy.Meta{Project: vals.Project, Branch: vals.Branch, Env: envName, Commit: vals.Commit, PackageVersion: vals.PackageVersion}, vals, nil
+}
+
+func asProblems(err error, ps *repodefaults.Problems) bool {
+	p, ok := err.(repodefaults.Problems)
+	if ok {
+		*ps = p
+	}
+	return ok
+}
