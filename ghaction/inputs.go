@@ -157,8 +157,8 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 	flag("branch", or(single(inBranch), d.Branch))
 
 	if v := single(inCommit); applies(inCommit, v) {
-		if v != "" && !commitRE.MatchString(v) {
-			bad("input %s: want a commit hash (7 to 64 hex digits), got %q", inCommit, v)
+		if strings.HasPrefix(v, "-") || strings.ContainsAny(v, " \t") {
+			bad("input %s: want a git revision (a commit SHA, a tag, HEAD), got %q", inCommit, v)
 		}
 		flag("commit", or(v, d.Commit))
 	}

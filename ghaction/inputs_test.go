@@ -175,8 +175,8 @@ func TestArgsErrors(t *testing.T) {
 		},
 		{
 			name:   "commit, flows, globs and step outputs",
-			inputs: map[string]string{"ENV": "dev", "COMMIT": "HEAD", "FLOWS": "all,orders", "PREFECT_YAML": "ok.yaml\nflows/[.yaml", "STEP_OUTPUTS": "build=x\nbuild.tag=1"},
-			want: "input commit: want a commit hash (7 to 64 hex digits), got \"HEAD\"\n" +
+			inputs: map[string]string{"ENV": "dev", "COMMIT": "--upload-pack=x", "FLOWS": "all,orders", "PREFECT_YAML": "ok.yaml\nflows/[.yaml", "STEP_OUTPUTS": "build=x\nbuild.tag=1"},
+			want: "input commit: want a git revision (a commit SHA, a tag, HEAD), got \"--upload-pack=x\"\n" +
 				"input flows: want all or a list of flow names, not both (got \"all,orders\")\n" +
 				"input prefect-yaml, line 2: bad glob \"flows/[.yaml\": syntax error in pattern\n" +
 				"input step-outputs, line 1: want STEP_ID.KEY=VALUE, got \"build=x\"",
