@@ -64,6 +64,9 @@ Usage:
   prefect-deploy deploy  --env ENV [flags]      discover flows, plan, and upsert deployments
   prefect-deploy promote --source-env S --env T [flags]
                                                 copy tested deployments into another environment
+  prefect-deploy prune   --env ENV [flags]      delete deployments the repository no longer deploys
+  prefect-deploy prune   --branch-deleted --branch B | --remote-branches origin
+                                                delete the deployments of gone branches
   prefect-deploy flows   [--source-root DIR]    list the flows discovery finds (no server needed)
   prefect-deploy github-action                  run as the GitHub Action (inputs from INPUT_* variables)
   prefect-deploy version
@@ -90,6 +93,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		_, err = runDeploy(ctx, args[1:], env)
 	case "promote":
 		_, err = runPromote(ctx, args[1:], env)
+	case "prune":
+		_, err = runPrune(ctx, args[1:], env)
 	case "flows":
 		err = runFlows(args[1:], env)
 	case "github-action":
@@ -99,7 +104,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usageText)
 	default:
-		err = usagef("unknown command %q (want deploy, promote, flows, github-action or version)", args[0])
+		err = usagef("unknown command %q (want deploy, promote, prune, flows, github-action or version)", args[0])
 	}
 	return exitCode(err, env.Stderr)
 }
@@ -232,7 +237,7 @@ func output(rep *report.Report, format string, env Env) {
 	}
 	var changed bool
 	for _, d := range rep.Deployments {
-		if len(d.Changes) > 0 || d.Action == report.Created {
+		if len(d.Changes) > 0 || d.Action == report.Created || d.Action == report.Deleted {
 			changed = true
 		}
 	}
@@ -247,6 +252,12 @@ func output(rep *report.Report, format string, env Env) {
 func describeTarget(rep *report.Report) string {
 	if rep.SourceEnv != "" {
 		return fmt.Sprintf("promotion %s -> %s", rep.SourceEnv, rep.Env)
+	}
+	if rep.Command == "prune" && rep.Env == "" {
+		return "pruning, every environment"
+	}
+	if rep.Command == "prune" {
+		return "pruning, environment " + rep.Env
 	}
 	return "environment " + rep.Env
 }

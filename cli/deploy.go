@@ -12,6 +12,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prune"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
@@ -25,10 +26,20 @@ type deployFlags struct {
 	prefectYAMLSelect, prefectYAMLNaming         string
 	dryRun                                       bool
 	concurrency                                  int
+	// prune (deploy --prune) deletes what the run no longer deploys; branchDeleted and
+	// remoteBranches are prune's other modes.
+	prune, branchDeleted bool
+	remoteBranches       string
 }
 
 func newDeployFlagSet(f *deployFlags, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
+	return newFlagSet("deploy", f, stderr)
+}
+
+// newFlagSet registers the deploy flags on a flag set called name (deploy or prune, which
+// builds the same deployments to find what is no longer deployed), plus each command's own.
+func newFlagSet(name string, f *deployFlags, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.env, "env", "", "target environment, e.g. dev (required)")
 	fs.StringVar(&f.project, "project", "", "project name (default: config project, else the GitHub repository name)")
@@ -49,6 +60,13 @@ func newDeployFlagSet(f *deployFlags, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
 	fs.IntVar(&f.concurrency, "concurrency", 4, "deployments written at once")
 	fs.StringVar(&f.output, "output", "text", "text or json")
+	switch name {
+	case "deploy":
+		fs.BoolVar(&f.prune, "prune", false, "also delete this project/branch/env's deployments (made by prefect-deploy) that the run no longer deploys")
+	case "prune":
+		fs.BoolVar(&f.branchDeleted, "branch-deleted", false, "the branch is gone (e.g. its pull request closed): delete all its deployments (every environment unless --env)")
+		fs.StringVar(&f.remoteBranches, "remote-branches", "", "delete deployments of branches this git remote (e.g. origin) no longer has (every environment unless --env)")
+	}
 	return fs
 }
 
@@ -65,15 +83,64 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 		return nil, usagef("unexpected argument %q", fs.Arg(0))
 	}
 	env.phase("Discover flows and check the configuration")
-	opts, cfg, vals, err := deployOptions(&f, env)
+	opts, targets, warnings, err := deployTargets(fs, &f, env)
 	if err != nil {
 		return nil, err
 	}
+	if w := env.phaseLog(); w != nil {
+		for _, t := range targets {
+			fmt.Fprintf(w, "  %s  %s  (%s)\n", t.Spec.Name, t.Spec.Entrypoint, relTo(env.Dir, t.Source))
+		}
+	}
+	var keep map[string]bool
+	if f.prune {
+		if keep, err = keepSet(opts, targets); err != nil {
+			return nil, err
+		}
+	}
+	c, err := newClient(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	rep := &report.Report{Command: "deploy", Env: opts.Meta.Env, DryRun: f.dryRun, Warnings: warnings, Server: c.Config().APIURL}
+	if f.output == "text" && !f.dryRun {
+		opts.Progress = env.Stderr
+	}
+	var stale []prune.Candidate
+	if f.prune {
+		sel := prune.Selector{Project: opts.Meta.Project, Branch: opts.Meta.Branch, Env: opts.Meta.Env, Keep: keep}
+		if stale, err = prune.Plan(ctx, c, sel); err != nil {
+			return rep, err
+		}
+	}
+	err = deploy.Execute(ctx, c, rep, targets, f.dryRun, deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress, Phase: env.Phase, Log: env.phaseLog()})
+	if err == nil && f.prune {
+		prunePhase(ctx, c, rep, stale, f.dryRun, f.concurrency, env)
+	}
+	rep.Requests.Reads, rep.Requests.Writes = c.Requests()
+	if err != nil {
+		return rep, err
+	}
+	env.phase("")
+	output(rep, f.output, env)
+	if rep.Failed() {
+		return rep, errFailedDeployments
+	}
+	return rep, nil
+}
+
+// deployTargets checks the flags and the config and builds every deployment the run makes,
+// without contacting the server.
+func deployTargets(fs *flag.FlagSet, f *deployFlags, env Env) (deploy.Options, []deploy.Target, []string, error) {
+	opts, cfg, vals, err := deployOptions(f, env)
+	if err != nil {
+		return opts, nil, nil, err
+	}
 	var yamlWarnings []string
 	if len(f.prefectYAML) > 0 || (cfg != nil && len(cfg.PrefectYAML) > 0) {
-		extra, ywarn, err := prefectYAMLTargets(&f, cfg, opts.Meta, env)
+		extra, ywarn, err := prefectYAMLTargets(f, cfg, opts.Meta, env)
 		if err != nil {
-			return nil, err
+			return opts, nil, nil, err
 		}
 		yamlWarnings = ywarn
 		opts.Extra = extra
@@ -91,32 +158,9 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	}
 	if err != nil {
 		printWarnings(warnings, f.output, env)
-		return nil, err
+		return opts, nil, warnings, err
 	}
-	if w := env.phaseLog(); w != nil {
-		for _, t := range targets {
-			fmt.Fprintf(w, "  %s  %s  (%s)\n", t.Spec.Name, t.Spec.Entrypoint, relTo(env.Dir, t.Source))
-		}
-	}
-	c, err := newClient(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	rep := &report.Report{Command: "deploy", Env: opts.Meta.Env, DryRun: f.dryRun, Warnings: warnings, Server: c.Config().APIURL}
-	if f.output == "text" && !f.dryRun {
-		opts.Progress = env.Stderr
-	}
-	err = deploy.Execute(ctx, c, rep, targets, f.dryRun, deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress, Phase: env.Phase, Log: env.phaseLog()})
-	rep.Requests.Reads, rep.Requests.Writes = c.Requests()
-	if err != nil {
-		return rep, err
-	}
-	env.phase("")
-	output(rep, f.output, env)
-	if rep.Failed() {
-		return rep, errFailedDeployments
-	}
-	return rep, nil
+	return opts, targets, warnings, nil
 }
 
 func printWarnings(ws []string, format string, env Env) {

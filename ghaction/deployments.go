@@ -83,7 +83,7 @@ func RecordDeployments(ctx context.Context, gh *github.Client, owner, repo, ref 
 	}
 	payload := make([]deploymentPayload, 0, len(rep.Deployments))
 	for _, d := range rep.Deployments {
-		if d.Action == report.Skipped {
+		if d.Action == report.Skipped || d.Action == report.Deleted {
 			continue
 		}
 		payload = append(payload, deploymentPayload{Name: d.Name, ID: d.ID, Version: d.Version})

@@ -36,6 +36,7 @@ const (
 	inConcurrency      = "concurrency"
 	inAllowDowngrade   = "allow-downgrade"
 	inSkipMissing      = "skip-missing"
+	inPrune            = "prune"
 	inAPIURL           = "prefect-api-url"
 	inAPIKey           = "prefect-api-key"
 	inAuthString       = "prefect-api-auth-string"
@@ -62,6 +63,7 @@ var commandOnly = map[string]string{
 	inReleaseVersion: CommandPromote,
 	inAllowDowngrade: CommandPromote,
 	inSkipMissing:    CommandPromote,
+	inPrune:          CommandDeploy,
 }
 
 var (
@@ -223,7 +225,7 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 		}
 		flag("concurrency", v)
 	}
-	for _, name := range []string{inAllowDowngrade, inSkipMissing} {
+	for _, name := range []string{inAllowDowngrade, inSkipMissing, inPrune} {
 		if v := input(a, name); applies(name, v) && boolean(name) {
 			args = append(args, "--"+name)
 		}

@@ -42,6 +42,7 @@ func TestArgs(t *testing.T) {
 				"STEP_OUTPUTS":    "build.image=ghcr.io/octo-org/shop@sha256:abc\nbuild.tag=2026.11",
 				"DRY_RUN":         "true",
 				"CONCURRENCY":     "8",
+				"PRUNE":           "true",
 				"GITHUB_TOKEN":    "ghs_token",
 				"SECRET_ENV_VARS": "API_TOKEN=s3cr3t=with=equals",
 			},
@@ -53,7 +54,7 @@ func TestArgs(t *testing.T) {
 				"--env-var", "API_TOKEN=s3cr3t=with=equals",
 				"--prefect-yaml", "flows/*/prefect.yaml", "--prefect-yaml", "prefect.yaml",
 				"--step-output", "build.image=ghcr.io/octo-org/shop@sha256:abc", "--step-output", "build.tag=2026.11",
-				"--dry-run", "--concurrency", "8"},
+				"--dry-run", "--concurrency", "8", "--prune"},
 			secrets: []string{"s3cr3t=with=equals", "ghs_token"},
 		},
 		{

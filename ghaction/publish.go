@@ -298,6 +298,8 @@ var actionIcons = map[report.Action]string{
 	report.Skipped:        "⏭️",
 	report.Failed:         "❌",
 	report.WouldBeRefused: "⛔",
+	report.Deleted:        "🗑️",
+	report.WouldDelete:    "🗑️",
 }
 
 type summaryRow struct{ Deployment, Flow, Env, Version, Commit, Action string }

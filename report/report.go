@@ -26,6 +26,9 @@ const (
 	Skipped        Action = "skipped"
 	Failed         Action = "failed"
 	WouldBeRefused Action = "refused"
+	// Deleted and WouldDelete are stale deployments pruned (or, under --dry-run, to be pruned).
+	Deleted     Action = "deleted"
+	WouldDelete Action = "would-delete"
 )
 
 // Item is one deployment's line in a report.
@@ -56,6 +59,8 @@ type Item struct {
 	Changes []prefect.Change `json:"changes,omitempty"`
 	// Error is why this deployment failed or was skipped.
 	Error string `json:"error,omitempty"`
+	// Reason is why a deployment is (or would be) deleted by pruning.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Report is the outcome of one run.
@@ -119,6 +124,8 @@ func (r *Report) WritePlan(w io.Writer) {
 			}
 		case Skipped:
 			fmt.Fprintf(w, "  - %s (skipped: %s)\n", d.Name, d.Error)
+		case Deleted, WouldDelete:
+			fmt.Fprintf(w, "  - %s (delete: %s)\n", d.Name, d.Reason)
 		case Failed, WouldBeRefused:
 			fmt.Fprintf(w, "  ! %s: %s\n", d.Name, d.Error)
 		}
@@ -143,7 +150,7 @@ func (r *Report) WriteTable(w io.Writer) {
 // Summary is one line of counts, e.g. "3 deployments: 1 created, 2 unchanged".
 func (r *Report) Summary() string {
 	var parts []string
-	for _, a := range []Action{Created, Updated, Unchanged, WouldCreate, WouldUpdate, Skipped, WouldBeRefused, Failed} {
+	for _, a := range []Action{Created, Updated, Unchanged, WouldCreate, WouldUpdate, Deleted, WouldDelete, Skipped, WouldBeRefused, Failed} {
 		if n := r.Counts[a]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, a))
 		}
