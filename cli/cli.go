@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
@@ -236,7 +237,7 @@ func output(rep *report.Report, format string, env Env) {
 		return
 	}
 	var changed bool
-	for _, d := range rep.Deployments {
+	for _, d := range append(slices.Clip(rep.WorkPools), rep.Deployments...) {
 		if len(d.Changes) > 0 || d.Action == report.Created || d.Action == report.Deleted {
 			changed = true
 		}

@@ -106,6 +106,12 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	if f.output == "text" && !f.dryRun {
 		opts.Progress = env.Stderr
 	}
+	var api deploy.API = c
+	if opts.Config != nil && len(opts.Config.WorkPools) > 0 {
+		if api, err = ensurePools(ctx, c, rep, opts.Config.WorkPools, f.dryRun, env); err != nil {
+			return rep, err
+		}
+	}
 	var stale []prune.Candidate
 	if f.prune {
 		sel := prune.Selector{Project: opts.Meta.Project, Branch: opts.Meta.Branch, Env: opts.Meta.Env, Keep: keep}
@@ -113,7 +119,7 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 			return rep, err
 		}
 	}
-	err = deploy.Execute(ctx, c, rep, targets, f.dryRun, deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress, Phase: env.Phase, Log: env.phaseLog()})
+	err = deploy.Execute(ctx, api, rep, targets, f.dryRun, deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress, Phase: env.Phase, Log: env.phaseLog()})
 	if err == nil && f.prune {
 		prunePhase(ctx, c, rep, stale, f.dryRun, f.concurrency, env)
 	}

@@ -50,6 +50,8 @@ type File struct {
 	Flows map[string]*Flow `json:"flows,omitempty"`
 	// PrefectYAML lists glob patterns of prefect.yaml files, as written.
 	PrefectYAML []string `json:"prefect_yaml,omitempty"`
+	// WorkPools are the work pools (and their queues) the file declares, in file order.
+	WorkPools []WorkPool `json:"work_pools,omitempty"`
 }
 
 // Flow is the configuration of one flow.

@@ -51,6 +51,7 @@ type dump struct {
 	PrefectYAML []string            `json:"prefect_yaml,omitempty"`
 	FlowKeys    []string            `json:"flow_keys"`
 	Resolved    map[string]Settings `json:"resolved"`
+	WorkPools   []WorkPool          `json:"work_pools,omitempty"`
 }
 
 func TestParseValidFiles(t *testing.T) {
@@ -66,6 +67,7 @@ func TestParseValidFiles(t *testing.T) {
 				Project:     f.Project,
 				SourceDir:   filepath.ToSlash(f.SourceDir()),
 				PrefectYAML: f.PrefectYAML,
+				WorkPools:   f.WorkPools,
 				FlowKeys:    f.FlowKeys(),
 				Resolved:    map[string]Settings{},
 			}

@@ -25,6 +25,15 @@
 //	        <settings>
 //	        environments: { prod: <settings> }
 //	prefect_yaml: ["pipelines/*/prefect.yaml"]   # optional list of glob patterns
+//	work_pools:                  # optional: pools and queues a deploy creates when missing
+//	  production:
+//	    type: kubernetes         # required; an existing pool of another type is an error
+//	    description: text        # these four: set on an existing pool only when written here
+//	    concurrency_limit: 20
+//	    paused: false
+//	    base_job_template: {job_configuration: {...}, variables: {...}}   # or base_job_template_file: t.json
+//	    queues:
+//	      prod-main: {priority: 1, concurrency_limit: 5, description: text, paused: false}
 //
 // <settings> is a mapping in which every key is optional:
 //

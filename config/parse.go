@@ -23,7 +23,7 @@ const valueBudget = 100_000
 
 // Keys accepted at each level of the file.
 var (
-	topKeys     = []string{"project", "source_root", "defaults", "environments", "flows", "prefect_yaml"}
+	topKeys     = []string{"project", "source_root", "defaults", "environments", "flows", "prefect_yaml", "work_pools"}
 	settingKeys = []string{
 		"work_pool", "work_pool_name", "work_queue", "work_queue_name", "job_variables", "image", "env",
 		"code_source", "parameters", "schedules", "cron", "schedules_active", "paused", "concurrency_limit",
@@ -228,6 +228,8 @@ func (p *parser) parseFile(data []byte) *File {
 			f.Flows = p.flows(v, key)
 		case "prefect_yaml":
 			f.PrefectYAML = p.globs(v, key)
+		case "work_pools":
+			f.WorkPools = p.workPools(v, key)
 		default:
 			hint := ""
 			if resolve(v).Kind == yaml.MappingNode && suggest(key, topKeys) == "" {

@@ -141,6 +141,8 @@ type WorkPool struct {
 	BaseJobTemplate map[string]any `json:"base_job_template,omitempty"`
 	IsPaused        bool           `json:"is_paused,omitempty"`
 	DefaultQueueID  string         `json:"default_queue_id,omitempty"`
+	// ConcurrencyLimit caps the pool's concurrent runs; nil means no limit.
+	ConcurrencyLimit *int `json:"concurrency_limit,omitempty"`
 }
 
 // WorkQueue describes a queue of a work pool.
@@ -149,6 +151,10 @@ type WorkQueue struct {
 	Name         string `json:"name"`
 	WorkPoolName string `json:"work_pool_name,omitempty"`
 	Priority     *int   `json:"priority,omitempty"`
+	Description  string `json:"description,omitempty"`
+	IsPaused     bool   `json:"is_paused,omitempty"`
+	// ConcurrencyLimit caps the queue's concurrent runs; nil means no limit.
+	ConcurrencyLimit *int `json:"concurrency_limit,omitempty"`
 }
 
 // State is a flow run's state.
@@ -374,6 +380,42 @@ func (c *Client) CreateWorkPool(ctx context.Context, p WorkPool) (*WorkPool, err
 	_, err := c.do(ctx, request{op: fmt.Sprintf("create work pool %q", p.Name), method: http.MethodPost, path: "/work_pools/", body: p}, out)
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateWorkPool applies a partial update (PATCH) with the given fields, e.g.
+// {"concurrency_limit": 5}.
+func (c *Client) UpdateWorkPool(ctx context.Context, name string, fields map[string]any) error {
+	_, err := c.do(ctx, request{op: fmt.Sprintf("update work pool %q", name), method: http.MethodPatch, path: "/work_pools/" + url.PathEscape(name), body: fields}, nil)
+	return err
+}
+
+// UpdateWorkQueue applies a partial update (PATCH) to queue name of pool.
+func (c *Client) UpdateWorkQueue(ctx context.Context, pool, name string, fields map[string]any) error {
+	_, err := c.do(ctx, request{op: fmt.Sprintf("update work queue %q of pool %q", name, pool), method: http.MethodPatch,
+		path: "/work_pools/" + url.PathEscape(pool) + "/queues/" + url.PathEscape(name), body: fields}, nil)
+	return err
+}
+
+// DefaultBaseJobTemplates returns, by worker type (process, docker, kubernetes, ...), the base
+// job template Prefect's own `prefect work-pool create --type T` gives a new pool, from the
+// server's worker metadata view (which falls back to a copy bundled with the server).
+func (c *Client) DefaultBaseJobTemplates(ctx context.Context) (map[string]map[string]any, error) {
+	var view map[string]map[string]struct {
+		Template map[string]any `json:"default_base_job_configuration"`
+	}
+	_, err := c.do(ctx, request{op: "read the default base job templates", method: http.MethodGet, path: "/collections/views/aggregate-worker-metadata"}, &view)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]any{}
+	for _, workers := range view {
+		for typ, w := range workers {
+			if w.Template != nil {
+				out[typ] = w.Template
+			}
+		}
 	}
 	return out, nil
 }

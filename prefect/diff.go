@@ -345,6 +345,13 @@ func boolOr(p *bool, def bool) bool {
 	return *p
 }
 
+// NewChange is the change of field from one value to another, rendered as Diff renders its
+// changes (long values cut around where they differ).
+func NewChange(field string, from, to any) Change {
+	f, t := renderPair(from, to)
+	return Change{Field: field, From: f, To: t}
+}
+
 // renderPair renders both sides of a change; when the values are too long to show whole, both
 // are cut around the first place they differ, so the plan shows the difference.
 func renderPair(from, to any) (string, string) {

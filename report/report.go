@@ -78,6 +78,9 @@ type Report struct {
 	Deployments []Item `json:"deployments"`
 	// Counts sums the deployments by action.
 	Counts map[Action]int `json:"counts"`
+	// WorkPools lists the declared work pools and queues ("work pool P", "work queue P/Q") and
+	// what the run did to them, in the config's order.
+	WorkPools []Item `json:"work_pools,omitempty"`
 	// Warnings are problems that did not stop the run.
 	Warnings []string `json:"warnings,omitempty"`
 	// Requests counts what was sent to the Prefect API.
@@ -99,8 +102,18 @@ func (r *Report) Finish() {
 	}
 }
 
-// Failed reports whether any deployment failed.
-func (r *Report) Failed() bool { return r.Counts[Failed] > 0 }
+// Failed reports whether any deployment, work pool or queue failed.
+func (r *Report) Failed() bool {
+	if r.Counts[Failed] > 0 {
+		return true
+	}
+	for _, p := range r.WorkPools {
+		if p.Action == Failed {
+			return true
+		}
+	}
+	return false
+}
 
 // WriteJSON writes the report as one indented JSON document.
 func (r *Report) WriteJSON(w io.Writer) error {
@@ -111,24 +124,41 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WritePlan writes, per deployment, what will change and which fields.
 func (r *Report) WritePlan(w io.Writer) {
-	for _, d := range r.Deployments {
-		switch d.Action {
-		case Unchanged:
-			fmt.Fprintf(w, "  = %s (unchanged)\n", d.Name)
+	for _, p := range r.WorkPools {
+		switch p.Action {
 		case Created, WouldCreate:
-			fmt.Fprintf(w, "  + %s (new, %s)\n", d.Name, d.Entrypoint)
-		case Updated, WouldUpdate:
-			fmt.Fprintf(w, "  ~ %s\n", d.Name)
-			for _, c := range d.Changes {
-				fmt.Fprintf(w, "      %s: %s -> %s\n", c.Field, c.From, c.To)
+			if p.Entrypoint != "" {
+				fmt.Fprintf(w, "  + %s (new, %s)\n", p.Name, p.Entrypoint)
+			} else {
+				fmt.Fprintf(w, "  + %s (new)\n", p.Name)
 			}
-		case Skipped:
-			fmt.Fprintf(w, "  - %s (skipped: %s)\n", d.Name, d.Error)
-		case Deleted, WouldDelete:
-			fmt.Fprintf(w, "  - %s (delete: %s)\n", d.Name, d.Reason)
-		case Failed, WouldBeRefused:
-			fmt.Fprintf(w, "  ! %s: %s\n", d.Name, d.Error)
+		default:
+			writePlanItem(w, p)
 		}
+	}
+	for _, d := range r.Deployments {
+		writePlanItem(w, d)
+	}
+}
+
+// writePlanItem writes one item of the plan.
+func writePlanItem(w io.Writer, d Item) {
+	switch d.Action {
+	case Unchanged:
+		fmt.Fprintf(w, "  = %s (unchanged)\n", d.Name)
+	case Created, WouldCreate:
+		fmt.Fprintf(w, "  + %s (new, %s)\n", d.Name, d.Entrypoint)
+	case Updated, WouldUpdate:
+		fmt.Fprintf(w, "  ~ %s\n", d.Name)
+		for _, c := range d.Changes {
+			fmt.Fprintf(w, "      %s: %s -> %s\n", c.Field, c.From, c.To)
+		}
+	case Skipped:
+		fmt.Fprintf(w, "  - %s (skipped: %s)\n", d.Name, d.Error)
+	case Deleted, WouldDelete:
+		fmt.Fprintf(w, "  - %s (delete: %s)\n", d.Name, d.Reason)
+	case Failed, WouldBeRefused:
+		fmt.Fprintf(w, "  ! %s: %s\n", d.Name, d.Error)
 	}
 }
 
@@ -162,6 +192,19 @@ func (r *Report) Summary() string {
 	s := fmt.Sprintf("%d %s", len(r.Deployments), noun)
 	if len(parts) > 0 {
 		s += ": " + strings.Join(parts, ", ")
+	}
+	if len(r.WorkPools) > 0 {
+		counts := map[Action]int{}
+		for _, p := range r.WorkPools {
+			counts[p.Action]++
+		}
+		var pp []string
+		for _, a := range []Action{Created, Updated, Unchanged, WouldCreate, WouldUpdate, Failed} {
+			if n := counts[a]; n > 0 {
+				pp = append(pp, fmt.Sprintf("%d %s", n, a))
+			}
+		}
+		s += "; work pools and queues: " + strings.Join(pp, ", ")
 	}
 	if r.DryRun {
 		s += " (dry run: nothing written)"
