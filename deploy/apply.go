@@ -26,6 +26,7 @@ type API interface {
 	DeploymentAutomations(ctx context.Context, deploymentID string) ([]prefect.Automation, error)
 	DeleteOwnedAutomations(ctx context.Context, deploymentID string) error
 	CreateDeploymentAutomation(ctx context.Context, deploymentID string, a prefect.Automation) (*prefect.Automation, error)
+	DeleteAutomation(ctx context.Context, id string) error
 	DeploymentURL(id string) string
 }
 

@@ -3,7 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -129,54 +129,62 @@ func sameAutomations(have, want []prefect.Automation) bool {
 	}
 	for _, w := range want {
 		h, ok := byName[w.Name]
-		if !ok || h.Enabled != w.Enabled || h.Description != w.Description {
-			return false
-		}
-		if !subset(canon(w.Trigger), canon(h.Trigger)) || len(h.Actions) != len(w.Actions) {
-			return false
-		}
-		for i := range w.Actions {
-			if !subset(canon(w.Actions[i]), canon(h.Actions[i])) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// subset reports whether every key of want is in have with an equal value (the server adds
-// defaults such as an id or match_related).
-func subset(want, have any) bool {
-	wm, ok := want.(map[string]any)
-	if !ok {
-		return reflect.DeepEqual(want, have)
-	}
-	hm, ok := have.(map[string]any)
-	if !ok {
-		return false
-	}
-	for k, wv := range wm {
-		if !subset(wv, hm[k]) {
+		if !ok || !prefect.SameAutomation(w, h) {
 			return false
 		}
 	}
 	return true
-}
-
-func canon(v any) any {
-	return prefect.Canonical(v)
 }
 
 // replaceTriggers deletes the automations a deployment owns and creates the configured ones,
-// as Prefect's own deploy does.
+// as Prefect's own deploy does. Each create is safe to retry (the client reads what the server
+// holds before repeating one whose answer was lost). Then the deployment's automations are read
+// back and, should two runs have replaced the same triggers at once, each extra copy of a
+// configured automation is deleted, keeping the oldest: every run keeps the same one, so
+// concurrent deploys converge on exactly one automation per trigger.
 func replaceTriggers(ctx context.Context, api API, deploymentID string, t Target) error {
 	if err := api.DeleteOwnedAutomations(ctx, deploymentID); err != nil && !prefect.IsNotFound(err) {
 		return fmt.Errorf("failed to replace the triggers of %q: %w", t.Spec.Name, err)
 	}
-	for _, a := range Automations(t.Spec.Name, deploymentID, t.Triggers) {
+	want := Automations(t.Spec.Name, deploymentID, t.Triggers)
+	for _, a := range want {
 		if _, err := api.CreateDeploymentAutomation(ctx, deploymentID, a); err != nil {
 			return fmt.Errorf("failed to create trigger %q of %q: %w", a.Name, t.Spec.Name, err)
 		}
 	}
+	if len(want) == 0 {
+		return nil
+	}
+	have, err := api.DeploymentAutomations(ctx, deploymentID)
+	if err != nil {
+		return fmt.Errorf("failed to read back the triggers of %q: %w", t.Spec.Name, err)
+	}
+	for _, extra := range extraCopies(t.Spec.Name, have, want) {
+		if err := api.DeleteAutomation(ctx, extra.ID); err != nil {
+			return fmt.Errorf("failed to delete a second copy of trigger %q of %q: %w", extra.Name, t.Spec.Name, err)
+		}
+	}
 	return nil
+}
+
+// extraCopies returns, among the automations of a deployment that this tool manages, every one
+// that shares its name with an older one: for each name the oldest (then the smallest id) stays.
+func extraCopies(deploymentName string, have, want []prefect.Automation) []prefect.Automation {
+	owned := ownedAutomations(deploymentName, have, want)
+	slices.SortFunc(owned, func(a, b prefect.Automation) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	seen := map[string]bool{}
+	var extra []prefect.Automation
+	for _, a := range owned {
+		if seen[a.Name] {
+			extra = append(extra, a)
+			continue
+		}
+		seen[a.Name] = true
+	}
+	return extra
 }

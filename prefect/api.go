@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"time"
 )
 
@@ -317,7 +318,7 @@ func (c *Client) ReadDeploymentByName(ctx context.Context, flowName, name string
 
 // UpdateDeployment applies a partial update (PATCH) with the given fields.
 func (c *Client) UpdateDeployment(ctx context.Context, id string, fields map[string]any) error {
-	_, err := c.do(ctx, request{op: fmt.Sprintf("update deployment %s", id), method: http.MethodPatch, path: "/deployments/" + url.PathEscape(id), body: fields}, nil)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("update deployment %s", id), method: http.MethodPatch, path: "/deployments/" + url.PathEscape(id), body: fields, idempotent: true}, nil)
 	return err
 }
 
@@ -326,7 +327,7 @@ func (c *Client) DeleteDeployment(ctx context.Context, id string) error {
 	if err := c.DeleteOwnedAutomations(ctx, id); err != nil && !IsNotFound(err) {
 		return err
 	}
-	_, err := c.do(ctx, request{op: fmt.Sprintf("delete deployment %s", id), method: http.MethodDelete, path: "/deployments/" + url.PathEscape(id)}, nil)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("delete deployment %s", id), method: http.MethodDelete, path: "/deployments/" + url.PathEscape(id), idempotent: true, goneOK: true}, nil)
 	return err
 }
 
@@ -372,12 +373,24 @@ func (c *Client) ReadWorkPool(ctx context.Context, name string) (*WorkPool, erro
 }
 
 // CreateWorkPool creates a work pool. Type must be set (the server's default is a legacy type).
+// When the answer is lost, the pool is read back before any retry, so a retry never meets its
+// own pool as a conflict.
 func (c *Client) CreateWorkPool(ctx context.Context, p WorkPool) (*WorkPool, error) {
 	if p.Type == "" {
 		return nil, fmt.Errorf("failed to create work pool %q: a type (process, docker, kubernetes, …) is required", p.Name)
 	}
 	out := new(WorkPool)
-	_, err := c.do(ctx, request{op: fmt.Sprintf("create work pool %q", p.Name), method: http.MethodPost, path: "/work_pools/", body: p}, out)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("create work pool %q", p.Name), method: http.MethodPost, path: "/work_pools/", body: p,
+		lookup: func(ctx context.Context, out any) (bool, error) {
+			got, err := c.ReadWorkPool(ctx, p.Name)
+			if IsNotFound(err) {
+				return false, nil
+			}
+			if err == nil {
+				*out.(*WorkPool) = *got
+			}
+			return err == nil, err
+		}}, out)
 	if err != nil {
 		return nil, err
 	}
@@ -431,22 +444,38 @@ func (c *Client) ReadWorkQueue(ctx context.Context, pool, name string) (*WorkQue
 	return q, nil
 }
 
-// CreateWorkQueue creates queue name in pool.
+// CreateWorkQueue creates queue name in pool; like CreateWorkPool, it reads the queue back
+// before retrying a request whose answer was lost.
 func (c *Client) CreateWorkQueue(ctx context.Context, pool string, q WorkQueue) (*WorkQueue, error) {
 	out := new(WorkQueue)
 	_, err := c.do(ctx, request{op: fmt.Sprintf("create work queue %q in pool %q", q.Name, pool), method: http.MethodPost,
-		path: "/work_pools/" + url.PathEscape(pool) + "/queues", body: q}, out)
+		path: "/work_pools/" + url.PathEscape(pool) + "/queues", body: q,
+		lookup: func(ctx context.Context, out any) (bool, error) {
+			got, err := c.ReadWorkQueue(ctx, pool, q.Name)
+			if IsNotFound(err) {
+				return false, nil
+			}
+			if err == nil {
+				*out.(*WorkQueue) = *got
+			}
+			return err == nil, err
+		}}, out)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// CreateFlowRun starts a run of a deployment.
+// CreateFlowRun starts a run of a deployment. Without an IdempotencyKey it sends a fresh one,
+// so that a retry after a lost answer returns the run the first attempt made instead of
+// starting a second one.
 func (c *Client) CreateFlowRun(ctx context.Context, deploymentID string, r FlowRunCreate) (*FlowRun, error) {
+	if r.IdempotencyKey == "" {
+		r.IdempotencyKey = newUUID()
+	}
 	out := new(FlowRun)
 	_, err := c.do(ctx, request{op: fmt.Sprintf("create a flow run of deployment %s", deploymentID), method: http.MethodPost,
-		path: "/deployments/" + url.PathEscape(deploymentID) + "/create_flow_run", body: r}, out)
+		path: "/deployments/" + url.PathEscape(deploymentID) + "/create_flow_run", body: r, idempotent: true}, out)
 	if err != nil {
 		return nil, err
 	}
@@ -501,13 +530,14 @@ func ownerResource(deploymentID string) string { return "prefect.deployment." + 
 // DeleteOwnedAutomations deletes the automations (triggers) owned by a deployment.
 func (c *Client) DeleteOwnedAutomations(ctx context.Context, deploymentID string) error {
 	_, err := c.do(ctx, request{op: fmt.Sprintf("delete the automations of deployment %s", deploymentID), method: http.MethodDelete,
-		path: "/automations/owned-by/" + url.PathEscape(ownerResource(deploymentID))}, nil)
+		path: "/automations/owned-by/" + url.PathEscape(ownerResource(deploymentID)), idempotent: true}, nil)
 	return err
 }
 
 // Automation is an automation as the server returns it; the trigger and actions are kept as JSON.
 type Automation struct {
 	ID            string           `json:"id,omitempty"`
+	Created       time.Time        `json:"-"`
 	Name          string           `json:"name"`
 	Description   string           `json:"description"`
 	Enabled       bool             `json:"enabled"`
@@ -516,14 +546,80 @@ type Automation struct {
 	OwnerResource string           `json:"owner_resource,omitempty"`
 }
 
-// CreateDeploymentAutomation creates an automation owned by the deployment.
+// UnmarshalJSON reads an automation, including its creation time.
+func (a *Automation) UnmarshalJSON(b []byte) error {
+	type plain Automation
+	var v struct {
+		plain
+		Created time.Time `json:"created"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*a = Automation(v.plain)
+	a.Created = v.Created
+	return nil
+}
+
+// SameAutomation reports whether have, as the server returns it, is the automation want: the
+// same name, enabled state and description, and a trigger and actions holding every value want
+// sets (the server adds defaults such as ids and match_related).
+func SameAutomation(want, have Automation) bool {
+	if want.Name != have.Name || want.Enabled != have.Enabled || want.Description != have.Description || len(want.Actions) != len(have.Actions) {
+		return false
+	}
+	if !subset(Canonical(want.Trigger), Canonical(have.Trigger)) {
+		return false
+	}
+	for i := range want.Actions {
+		if !subset(Canonical(want.Actions[i]), Canonical(have.Actions[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// subset reports whether every key of want is in have with an equal value.
+func subset(want, have any) bool {
+	wm, ok := want.(map[string]any)
+	if !ok {
+		return reflect.DeepEqual(want, have)
+	}
+	hm, ok := have.(map[string]any)
+	if !ok {
+		return false
+	}
+	for k, wv := range wm {
+		if !subset(wv, hm[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateDeploymentAutomation creates an automation owned by the deployment. POST /automations/
+// always creates a new one, so when the answer is lost the deployment's automations are read
+// first, and the request is repeated only if the server holds no such automation.
 func (c *Client) CreateDeploymentAutomation(ctx context.Context, deploymentID string, a Automation) (*Automation, error) {
 	a.OwnerResource = ownerResource(deploymentID)
 	if a.Actions == nil {
 		a.Actions = []map[string]any{}
 	}
 	out := new(Automation)
-	_, err := c.do(ctx, request{op: fmt.Sprintf("create automation %q", a.Name), method: http.MethodPost, path: "/automations/", body: a}, out)
+	lookup := func(ctx context.Context, out any) (bool, error) {
+		have, err := c.DeploymentAutomations(ctx, deploymentID)
+		if err != nil {
+			return false, err
+		}
+		for _, h := range have {
+			if SameAutomation(a, h) {
+				*out.(*Automation) = h
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	_, err := c.do(ctx, request{op: fmt.Sprintf("create automation %q", a.Name), method: http.MethodPost, path: "/automations/", body: a, lookup: lookup}, out)
 	if err != nil {
 		return nil, err
 	}
@@ -541,6 +637,15 @@ func (c *Client) DeploymentAutomations(ctx context.Context, deploymentID string)
 		return nil, err
 	}
 	return all, nil
+}
+
+// DeleteAutomation deletes one automation; one already gone is not an error.
+func (c *Client) DeleteAutomation(ctx context.Context, id string) error {
+	_, err := c.do(ctx, request{op: fmt.Sprintf("delete automation %s", id), method: http.MethodDelete, path: "/automations/" + url.PathEscape(id), idempotent: true, goneOK: true}, nil)
+	if IsNotFound(err) {
+		return nil
+	}
+	return err
 }
 
 // LogLine is one log record of a flow run.

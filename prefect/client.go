@@ -178,7 +178,41 @@ type request struct {
 	read   bool // a POST that only reads (filter, count)
 	// idempotent marks a write that may be repeated safely (create-or-get, upsert).
 	idempotent bool
+	// lookup, for a write that is not idempotent (it creates something), finds what the write
+	// would have made on the server, filling out. It runs when an attempt failed in a way that
+	// leaves open whether the server applied it (connection lost or timeout after sending, a
+	// gateway error, an unreadable success); found means the write did happen and is not
+	// repeated. A non-idempotent write without lookup is not repeated after such a failure.
+	lookup func(ctx context.Context, out any) (found bool, err error)
+	// goneOK makes a 404 a success when an earlier attempt may have applied the write (a
+	// delete whose answer was lost).
+	goneOK bool
 }
+
+// errNotSent marks a failure before the request left the client (e.g. fetching a CSRF token).
+type errNotSent struct{ err error }
+
+func (e errNotSent) Error() string { return e.err.Error() }
+func (e errNotSent) Unwrap() error { return e.err }
+
+// mayHaveApplied reports whether a transport error leaves open whether the server received the
+// request: anything but a failure to connect or to build it.
+func mayHaveApplied(err error) bool {
+	var ns errNotSent
+	if errors.As(err, &ns) || errors.Is(err, syscall.ECONNREFUSED) {
+		return false
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		return false
+	}
+	var de *net.DNSError
+	return !errors.As(err, &de)
+}
+
+// ErrOutcomeUnknown is wrapped by the error of a write that is not repeated because the server
+// may already have applied it and there is no way to check.
+var ErrOutcomeUnknown = errors.New("the server may or may not have applied it")
 
 // do sends req with retries and decodes a JSON answer into out (when out is not nil). It returns
 // the final HTTP status.
@@ -193,6 +227,28 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 	}
 	mutating := req.method != http.MethodGet && !req.read
 	csrfRetried := false
+	// maybeApplied is set once an attempt may have reached the server without our learning
+	// the outcome.
+	maybeApplied := false
+	// settle decides, after an attempt whose outcome is unknown, whether to try again: a write
+	// that is safe to repeat is repeated; a create first reads what the server now holds.
+	settle := func(cause error) (done bool, status int, err error) {
+		if !mutating || req.idempotent {
+			maybeApplied = true
+			return false, 0, nil
+		}
+		if req.lookup == nil {
+			return true, 0, fmt.Errorf("failed to %s: %s %s: %w, so it is not repeated: %w", req.op, req.method, req.path, scrub(cause, c), ErrOutcomeUnknown)
+		}
+		found, lerr := req.lookup(ctx, out)
+		if lerr != nil {
+			return true, 0, fmt.Errorf("failed to %s: the answer was lost (%w) and reading what the server holds failed: %w", req.op, scrub(cause, c), lerr)
+		}
+		if found {
+			return true, http.StatusOK, nil
+		}
+		return false, 0, nil
+	}
 	for attempt := 0; ; attempt++ {
 		resp, err := c.send(ctx, req, payload, mutating)
 		if err != nil {
@@ -200,6 +256,11 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 				return 0, fmt.Errorf("failed to %s: %w", req.op, ctx.Err())
 			}
 			if attempt < c.retries && retryableErr(err) {
+				if mutating && mayHaveApplied(err) {
+					if done, status, serr := settle(err); done {
+						return status, serr
+					}
+				}
 				if serr := c.sleep(ctx, c.backoff(attempt, 0)); serr != nil {
 					return 0, fmt.Errorf("failed to %s: %w", req.op, serr)
 				}
@@ -211,6 +272,11 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 		resp.Body.Close()
 		if rerr != nil {
 			if attempt < c.retries {
+				if mutating && resp.StatusCode < 300 {
+					if done, status, serr := settle(rerr); done {
+						return status, serr
+					}
+				}
 				if serr := c.sleep(ctx, c.backoff(attempt, 0)); serr != nil {
 					return 0, fmt.Errorf("failed to %s: %w", req.op, serr)
 				}
@@ -224,10 +290,19 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 			continue
 		}
 		if retryableStatus(resp.StatusCode) && attempt < c.retries {
+			// A gateway's 502 may come after the server applied the write.
+			if mutating && resp.StatusCode == http.StatusBadGateway {
+				if done, status, serr := settle(&APIError{Op: req.op, Method: req.method, Path: req.path, StatusCode: resp.StatusCode, Detail: detail(body)}); done {
+					return status, serr
+				}
+			}
 			if serr := c.sleep(ctx, c.backoff(attempt, retryAfter(resp.Header.Get("Retry-After")))); serr != nil {
 				return 0, fmt.Errorf("failed to %s: %w", req.op, serr)
 			}
 			continue
+		}
+		if resp.StatusCode == http.StatusNotFound && req.goneOK && maybeApplied {
+			return http.StatusNoContent, nil // an earlier attempt deleted it
 		}
 		if resp.StatusCode >= 300 {
 			return resp.StatusCode, &APIError{Op: req.op, Method: req.method, Path: req.path, StatusCode: resp.StatusCode, Detail: detail(body)}
@@ -270,14 +345,15 @@ func (c *Client) send(ctx context.Context, req request, payload []byte, mutating
 		ua = DefaultUserAgent(Version)
 	}
 	hr.Header.Set("User-Agent", ua)
-	if req.idempotent || req.read {
+	if req.idempotent && !req.goneOK || req.read {
 		// Marks the request as safe to replay, so Go's transport resends it by itself when a
-		// kept-alive connection turns out closed; the header is not sent.
+		// kept-alive connection turns out closed; the header is not sent. (Not for a delete
+		// whose replay could meet a 404: do must see that the first attempt was lost.)
 		hr.Header["X-Idempotency-Key"] = nil
 	}
 	if mutating {
 		if err := c.addCSRF(ctx, hr); err != nil {
-			return nil, err
+			return nil, errNotSent{err}
 		}
 		c.writes.Add(1)
 	} else {
