@@ -49,6 +49,10 @@ func runGitHubAction(ctx context.Context, env Env) error {
 	switch args[0] {
 	case ghaction.CommandPromote:
 		rep, runErr = runPromote(ctx, args[1:], env)
+	case ghaction.CommandRollback:
+		rep, runErr = runRollback(ctx, args[1:], env)
+	case ghaction.CommandPrune:
+		rep, runErr = runPrune(ctx, args[1:], env)
 	default:
 		rep, runErr = runDeploy(ctx, args[1:], env)
 	}
@@ -58,8 +62,12 @@ func runGitHubAction(ctx context.Context, env Env) error {
 	}
 	if token, record, err := ghaction.GitHubDeployments(a); err != nil {
 		a.Warningf("GitHub Deployments not recorded: %v", err)
-	} else if record && rep != nil && !rep.DryRun && len(rep.Deployments) > 0 {
-		recordGitHubDeployment(ctx, a, token, rep, flagValue(args, "--commit", defaults.Commit))
+	} else if record && rep != nil && !rep.DryRun && len(rep.Deployments) > 0 && args[0] != ghaction.CommandPrune {
+		ref := flagValue(args, "--commit", defaults.Commit)
+		if args[0] == ghaction.CommandRollback {
+			ref = rep.Deployments[0].Commit // the commit rolled back to
+		}
+		recordGitHubDeployment(ctx, a, token, rep, ref)
 	}
 	return runErr
 }

@@ -65,6 +65,8 @@ Usage:
   prefect-deploy deploy  --env ENV [flags]      discover flows, plan, and upsert deployments
   prefect-deploy promote --source-env S --env T [flags]
                                                 copy tested deployments into another environment
+  prefect-deploy rollback --env ENV --to REF [flags]
+                                                re-deploy ENV from the repository at a release tag or commit
   prefect-deploy prune   --env ENV [flags]      delete deployments the repository no longer deploys
   prefect-deploy prune   --branch-deleted --branch B | --remote-branches origin
                                                 delete the deployments of gone branches
@@ -96,6 +98,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		_, err = runPromote(ctx, args[1:], env)
 	case "prune":
 		_, err = runPrune(ctx, args[1:], env)
+	case "rollback":
+		_, err = runRollback(ctx, args[1:], env)
 	case "flows":
 		err = runFlows(args[1:], env)
 	case "github-action":
@@ -105,7 +109,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usageText)
 	default:
-		err = usagef("unknown command %q (want deploy, promote, prune, flows, github-action or version)", args[0])
+		err = usagef("unknown command %q (want deploy, promote, rollback, prune, flows, github-action or version)", args[0])
 	}
 	return exitCode(err, env.Stderr)
 }
@@ -253,6 +257,9 @@ func output(rep *report.Report, format string, env Env) {
 func describeTarget(rep *report.Report) string {
 	if rep.SourceEnv != "" {
 		return fmt.Sprintf("promotion %s -> %s", rep.SourceEnv, rep.Env)
+	}
+	if rep.Command == "rollback" {
+		return "rollback of environment " + rep.Env
 	}
 	if rep.Command == "prune" && rep.Env == "" {
 		return "pruning, every environment"

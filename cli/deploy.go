@@ -30,6 +30,8 @@ type deployFlags struct {
 	// remoteBranches are prune's other modes.
 	prune, branchDeleted bool
 	remoteBranches       string
+	// command is the command whose flags these are (deploy, prune, rollback).
+	command string
 }
 
 func newDeployFlagSet(f *deployFlags, stderr io.Writer) *flag.FlagSet {
@@ -39,6 +41,7 @@ func newDeployFlagSet(f *deployFlags, stderr io.Writer) *flag.FlagSet {
 // newFlagSet registers the deploy flags on a flag set called name (deploy or prune, which
 // builds the same deployments to find what is no longer deployed), plus each command's own.
 func newFlagSet(name string, f *deployFlags, stderr io.Writer) *flag.FlagSet {
+	f.command = name
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.env, "env", "", "target environment, e.g. dev (required)")
@@ -61,7 +64,7 @@ func newFlagSet(name string, f *deployFlags, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&f.concurrency, "concurrency", 4, "deployments written at once")
 	fs.StringVar(&f.output, "output", "text", "text or json")
 	switch name {
-	case "deploy":
+	case "deploy", "rollback":
 		fs.BoolVar(&f.prune, "prune", false, "also delete this project/branch/env's deployments (made by prefect-deploy) that the run no longer deploys")
 	case "prune":
 		fs.BoolVar(&f.branchDeleted, "branch-deleted", false, "the branch is gone (e.g. its pull request closed): delete all its deployments (every environment unless --env)")
@@ -82,6 +85,14 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q", fs.Arg(0))
 	}
+	return deployRun(ctx, fs, &f, env, nil)
+}
+
+// deployRun is deploy after its flags are parsed: discover, plan (work pools, deployments,
+// stale ones under --prune), check the plan with guard when given (rollback's downgrade guard:
+// a problem stops the run before any deployment is written), apply, report.
+func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, guard func([]*deploy.Step) error) (*report.Report, error) {
+	f := *fp
 	env.phase("Discover flows and check the configuration")
 	opts, targets, warnings, err := deployTargets(fs, &f, env)
 	if err != nil {
@@ -102,12 +113,12 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	if err != nil {
 		return nil, err
 	}
-	rep := &report.Report{Command: "deploy", Env: opts.Meta.Env, DryRun: f.dryRun, Warnings: warnings, Server: c.Config().APIURL}
+	rep := &report.Report{Command: f.command, Env: opts.Meta.Env, DryRun: f.dryRun, Warnings: warnings, Server: c.Config().APIURL}
 	if f.output == "text" && !f.dryRun {
 		opts.Progress = env.Stderr
 	}
 	var api deploy.API = c
-	if opts.Config != nil && len(opts.Config.WorkPools) > 0 {
+	if opts.Config != nil && len(opts.Config.WorkPools) > 0 && guard == nil { // rollback leaves pools alone
 		if api, err = ensurePools(ctx, c, rep, opts.Config.WorkPools, f.dryRun, env); err != nil {
 			return rep, err
 		}
@@ -119,7 +130,25 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 			return rep, err
 		}
 	}
-	err = deploy.Execute(ctx, api, rep, targets, f.dryRun, deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress, Phase: env.Phase, Log: env.phaseLog()})
+	ao := deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress, Phase: env.Phase, Log: env.phaseLog()}
+	if guard == nil {
+		err = deploy.Execute(ctx, api, rep, targets, f.dryRun, ao)
+	} else {
+		env.phase(fmt.Sprintf("Plan %s against the server", report.Count(len(targets), "deployment")))
+		var steps []*deploy.Step
+		if steps, err = deploy.Plan(ctx, api, targets); err == nil {
+			if err = guard(steps); err == nil {
+				deploy.Finish(ctx, api, rep, steps, f.dryRun, ao)
+			} else {
+				// Show what would have been done, then why it was not.
+				rep.DryRun = true
+				deploy.Finish(ctx, api, rep, steps, true, ao)
+				env.phase("")
+				output(rep, f.output, env)
+				return rep, err
+			}
+		}
+	}
 	if err == nil && f.prune {
 		prunePhase(ctx, c, rep, stale, f.dryRun, f.concurrency, env)
 	}

@@ -37,6 +37,9 @@ const (
 	inAllowDowngrade   = "allow-downgrade"
 	inSkipMissing      = "skip-missing"
 	inPrune            = "prune"
+	inTo               = "to"
+	inBranchDeleted    = "branch-deleted"
+	inRemoteBranches   = "remote-branches"
 	inAPIURL           = "prefect-api-url"
 	inAPIKey           = "prefect-api-key"
 	inAuthString       = "prefect-api-auth-string"
@@ -48,22 +51,35 @@ const (
 const (
 	CommandDeploy  = "deploy"
 	CommandPromote = "promote"
+	// CommandRollback re-deploys env from the repository at a release tag or commit (input to).
+	CommandRollback = "rollback"
+	// CommandPrune deletes stale deployments (see the CLI's prune).
+	CommandPrune = "prune"
 )
 
-// commandOnly names the inputs that only one command reads; giving one to the other command
+// commands lists every command, in the order messages name them.
+var commands = []string{CommandDeploy, CommandPromote, CommandRollback, CommandPrune}
+
+// deployLike are the commands that build deployments from the repository.
+var deployLike = []string{CommandDeploy, CommandRollback, CommandPrune}
+
+// commandOnly names the inputs that only some commands read; giving one to another command
 // earns a warning, not an error, so that defaults set in a shared workflow do not break it.
-var commandOnly = map[string]string{
-	inCommit:         CommandDeploy,
-	inPackageVersion: CommandDeploy,
-	inSourceRoot:     CommandDeploy,
-	inImage:          CommandDeploy,
-	inPrefectYAML:    CommandDeploy,
-	inStepOutputs:    CommandDeploy,
-	inSourceEnv:      CommandPromote,
-	inReleaseVersion: CommandPromote,
-	inAllowDowngrade: CommandPromote,
-	inSkipMissing:    CommandPromote,
-	inPrune:          CommandDeploy,
+var commandOnly = map[string][]string{
+	inCommit:         {CommandDeploy, CommandPrune},
+	inPackageVersion: deployLike,
+	inSourceRoot:     deployLike,
+	inImage:          deployLike,
+	inPrefectYAML:    deployLike,
+	inStepOutputs:    deployLike,
+	inSourceEnv:      {CommandPromote},
+	inReleaseVersion: {CommandPromote},
+	inAllowDowngrade: {CommandPromote, CommandRollback},
+	inSkipMissing:    {CommandPromote},
+	inPrune:          {CommandDeploy, CommandRollback},
+	inTo:             {CommandRollback},
+	inBranchDeleted:  {CommandPrune},
+	inRemoteBranches: {CommandPrune},
 }
 
 var (
@@ -99,12 +115,12 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
 
 	cmd := input(a, inCommand)
-	switch cmd {
-	case "":
+	switch {
+	case cmd == "":
 		cmd = CommandDeploy
-	case CommandDeploy, CommandPromote:
+	case slices.Contains(commands, cmd):
 	default:
-		bad("input %s: want %s or %s, got %q", inCommand, CommandDeploy, CommandPromote, cmd)
+		bad("input %s: want one of %s, got %q", inCommand, strings.Join(commands, ", "), cmd)
 	}
 	args := []string{cmd}
 	flag := func(name, value string) {
@@ -115,11 +131,15 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 	// applies reports whether the command reads input name, warning when a value is ignored.
 	applies := func(name, value string) bool {
 		want, only := commandOnly[name]
-		if !only || want == cmd {
+		if !only || slices.Contains(want, cmd) {
 			return true
 		}
 		if value != "" && value != "false" && value != "False" && value != "FALSE" {
-			a.Warningf("input %s is only used by command %s; ignored for %s", name, want, cmd)
+			noun := "command"
+			if len(want) > 1 {
+				noun = "commands"
+			}
+			a.Warningf("input %s is only used by %s %s; ignored for %s", name, noun, strings.Join(want, ", "), cmd)
 		}
 		return false
 	}
@@ -165,7 +185,26 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 		flag("commit", or(v, d.Commit))
 	}
 	if v := single(inPackageVersion); applies(inPackageVersion, v) {
-		flag("package-version", or(v, d.PackageVersion))
+		if cmd == CommandRollback {
+			flag("package-version", v) // the version of the commit rolled back to, unless given
+		} else {
+			flag("package-version", or(v, d.PackageVersion))
+		}
+	}
+	if v := single(inTo); applies(inTo, v) {
+		if cmd == CommandRollback && v == "" {
+			bad("input %s is required for command %s: name the release tag or commit to roll back to", inTo, CommandRollback)
+		}
+		if strings.HasPrefix(v, "-") || strings.ContainsAny(v, " \t") {
+			bad("input %s: want a release tag or commit, got %q", inTo, v)
+		}
+		flag("to", v)
+	}
+	if v := single(inRemoteBranches); applies(inRemoteBranches, v) {
+		if strings.HasPrefix(v, "-") || strings.ContainsAny(v, " \t") {
+			bad("input %s: want the name of a git remote such as origin, got %q", inRemoteBranches, v)
+		}
+		flag("remote-branches", v)
 	}
 	if v := single(inReleaseVersion); applies(inReleaseVersion, v) {
 		flag("release-version", or(v, d.ReleaseVersion))
@@ -225,7 +264,7 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 		}
 		flag("concurrency", v)
 	}
-	for _, name := range []string{inAllowDowngrade, inSkipMissing, inPrune} {
+	for _, name := range []string{inAllowDowngrade, inSkipMissing, inPrune, inBranchDeleted} {
 		if v := input(a, name); applies(name, v) && boolean(name) {
 			args = append(args, "--"+name)
 		}

@@ -67,11 +67,27 @@ func TestArgs(t *testing.T) {
 				"--release-version", "v1.4.0", "--flows", "all", "--env-var", "TIER=gold", "--allow-downgrade"},
 		},
 		{
+			name: "rollback takes the ref and the confirmation, never the context's commit or version",
+			inputs: map[string]string{"COMMAND": "rollback", "ENV": "prod", "TO": "v1.2.0", "ALLOW_DOWNGRADE": "true", "PRUNE": "true",
+				"SKIP_MISSING": "false"},
+			defaults: pushDefaults,
+			want: []string{"rollback", "--env", "prod", "--project", "shop-flows", "--branch", "main", "--to", "v1.2.0",
+				"--allow-downgrade", "--prune"},
+		},
+		{
+			name:     "prune of the branches the remote lost",
+			inputs:   map[string]string{"COMMAND": "prune", "ENV": "dev", "REMOTE_BRANCHES": "origin", "TO": "v1"},
+			defaults: pushDefaults,
+			want: []string{"prune", "--env", "dev", "--project", "shop-flows", "--branch", "main",
+				"--commit", "acb5820ced9479c074f688cc328bf03f341a511d", "--package-version", "0.3.1", "--remote-branches", "origin"},
+			stdout: "::warning::input to is only used by command rollback; ignored for prune\n",
+		},
+		{
 			name: "promote warns about deploy-only inputs and leaves them out",
 			inputs: map[string]string{"COMMAND": "promote", "SOURCE_ENV": "dev", "ENV": "staging", "IMAGE": "busybox",
 				"SOURCE_ROOT": ".", "DRY_RUN": "false"},
 			want:   []string{"promote", "--source-env", "dev", "--env", "staging"},
-			stdout: "::warning::input source-root is only used by command deploy; ignored for promote\n::warning::input image is only used by command deploy; ignored for promote\n",
+			stdout: "::warning::input source-root is only used by commands deploy, rollback, prune; ignored for promote\n::warning::input image is only used by commands deploy, rollback, prune; ignored for promote\n",
 		},
 		{
 			name:   "deploy ignores a false promote-only boolean without a warning",
@@ -139,9 +155,14 @@ func TestArgsErrors(t *testing.T) {
 			want:   "input env is required: name the target environment, e.g. dev",
 		},
 		{
+			name:   "rollback needs a ref",
+			inputs: map[string]string{"COMMAND": "rollback", "ENV": "prod"},
+			want:   "input to is required for command rollback: name the release tag or commit to roll back to",
+		},
+		{
 			name:   "unknown command",
 			inputs: map[string]string{"COMMAND": "Deploy", "ENV": "dev"},
-			want:   `input command: want deploy or promote, got "Deploy"`,
+			want:   `input command: want one of deploy, promote, rollback, prune, got "Deploy"`,
 		},
 		{
 			name:   "promote needs a source environment different from the target",
