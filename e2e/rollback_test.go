@@ -140,7 +140,7 @@ func snapshot(t *testing.T, c *prefect.Client, project string) map[string]stored
 			t.Fatal(err)
 		}
 		for i := range autos {
-			autos[i].ID = "" // automations (and their triggers' ids) are replaced on every write
+			autos[i].ID, autos[i].Created = "", time.Time{} // automations (and their triggers' ids) are replaced on every write
 			delete(autos[i].Trigger, "id")
 		}
 		out[name] = stored{Deployment: d, Automations: autos}
