@@ -1,7 +1,9 @@
 package discover
 
 import (
+	"regexp"
 	"strings"
+	"unicode"
 )
 
 // cleandoc cleans a docstring the way Python's inspect.cleandoc does: tabs
@@ -61,83 +63,146 @@ func expandTabs(s string) string {
 	return b.String()
 }
 
-// argSections are the Google-style section titles that list parameters.
-var argSections = map[string]bool{
-	"args:": true, "arguments:": true, "params:": true, "parameters:": true,
-	"keyword args:": true, "keyword arguments:": true, "other parameters:": true,
+// sectionKinds are the section titles of griffe's Google parser, lower
+// case; true marks the parameters sections, the only ones Prefect reads.
+var sectionKinds = map[string]bool{
+	"args": true, "arguments": true, "params": true, "parameters": true,
+	"keyword args": false, "keyword arguments": false, "other args": false, "other arguments": false,
+	"other params": false, "other parameters": false, "type args": false, "type arguments": false,
+	"type params": false, "type parameters": false, "raises": false, "exceptions": false,
+	"returns": false, "yields": false, "receives": false, "examples": false, "attributes": false,
+	"functions": false, "methods": false, "classes": false, "type aliases": false, "modules": false,
+	"warns": false, "warnings": false,
 }
 
-// docArgs returns the parameter descriptions of a cleaned Google-style
-// docstring, keyed by the names as written.
+// admonition is griffe's pattern for a section or admonition title line.
+var admonition = regexp.MustCompile(`^([\p{L}\p{N}_][\s\p{L}\p{N}_-]*):(\s+(\S.*))?\s*$`)
+
+// docArgs returns the parameter descriptions Prefect reads from a docstring
+// already cleaned like inspect.getdoc: the entries of the last Args /
+// Arguments / Params / Parameters section as griffe's Google-style parser
+// reads them (Prefect's parser), keyed by the names as written. NumPy and
+// Sphinx styles give none, as in Prefect.
 func docArgs(doc string) map[string]string {
-	lines := strings.Split(doc, "\n")
+	lines := strings.Split(cleandoc(strings.TrimRightFunc(doc, unicode.IsSpace)), "\n")
 	out := map[string]string{}
-	for i := 0; i < len(lines); i++ {
-		if !argSections[strings.ToLower(strings.TrimSpace(lines[i]))] {
+	inCode := false
+	for offset := 0; offset < len(lines); offset++ {
+		line := lines[offset]
+		fence := strings.HasPrefix(strings.TrimLeft(line, " "), "```")
+		switch {
+		case inCode:
+			inCode = !fence
+			continue
+		case fence:
+			inCode = true
 			continue
 		}
-		header := leadingSpaces(lines[i])
-		entry := -1
-		var name string
-		var desc []string
-		flush := func() {
-			if name != "" {
-				out[name] = joinDescription(desc)
-			}
-			name, desc = "", nil
+		m := admonition.FindStringSubmatch(line)
+		if !strings.Contains(line, ":") || m == nil {
+			continue
 		}
-		j := i + 1
-		for ; j < len(lines); j++ {
-			l := lines[j]
-			if strings.TrimSpace(l) == "" {
-				desc = append(desc, "")
-				continue
-			}
-			indent := leadingSpaces(l)
-			if indent <= header {
-				break
-			}
-			if entry < 0 {
-				entry = indent
-			}
-			if indent > entry {
-				desc = append(desc, l)
-				continue
-			}
-			flush()
-			head, text, ok := strings.Cut(strings.TrimSpace(l), ":")
-			if !ok {
-				continue
-			}
-			if k := strings.IndexAny(head, " ("); k >= 0 {
-				head = head[:k]
-			}
-			name = head // "*args" stays starred, so, as in Prefect, it documents no parameter
-			desc = []string{strings.TrimSpace(text)}
+		n := len(lines)
+		blankAbove := offset == 0 || emptyLine(lines[offset-1])
+		blankBelow := offset < n-1 && emptyLine(lines[offset+1])
+		blanksBelow := offset < n-2 && emptyLine(lines[offset+2])
+		indentedBelow := offset < n-1 && !blankBelow && strings.HasPrefix(lines[offset+1], " ")
+		indentedsBelow := offset < n-2 && !blanksBelow && strings.HasPrefix(lines[offset+2], " ")
+		if !indentedBelow && !indentedsBelow || !blankAbove || indentedsBelow && blankBelow {
+			continue
 		}
-		flush()
-		i = j - 1
+		params, isSection := sectionKinds[strings.ToLower(m[1])]
+		switch {
+		case !isSection:
+			offset = readBlock(lines, offset+1)
+		case strings.ToLower(m[1]) == "examples":
+			offset = readBlock(lines, offset+1)
+		default:
+			items, end := readBlockItems(lines, offset+1)
+			offset = end
+			if !params {
+				continue
+			}
+			out = map[string]string{}
+			for _, item := range items {
+				head, desc, ok := strings.Cut(item[0], ":")
+				if !ok {
+					continue
+				}
+				name := head
+				if strings.Contains(head, "(") && strings.HasSuffix(head, ")") {
+					name = strings.TrimSpace(strings.SplitN(head, "(", 2)[0])
+				}
+				text := strings.Join(append([]string{strings.TrimLeftFunc(desc, unicode.IsSpace)}, item[1:]...), "\n")
+				out[name] = strings.TrimRight(text, "\n")
+			}
+		}
 	}
 	return out
 }
 
-// joinDescription joins an entry's first line with its dedented
-// continuation lines.
-func joinDescription(lines []string) string {
-	if len(lines) == 0 {
-		return ""
+func emptyLine(s string) bool { return strings.TrimSpace(s) == "" }
+
+// indentOf returns the length of s's leading whitespace.
+func indentOf(s string) int { return len(s) - len(strings.TrimLeftFunc(s, unicode.IsSpace)) }
+
+// readBlockItems reads the items of a section starting at lines[offset],
+// as griffe does, and returns them with the index of the last line read.
+func readBlockItems(lines []string, offset int) ([][]string, int) {
+	if offset >= len(lines) {
+		return nil, offset
 	}
-	margin := -1
-	for _, l := range lines[1:] {
-		if strings.TrimSpace(l) == "" {
-			continue
+	i := offset
+	for i < len(lines) && emptyLine(lines[i]) {
+		i++
+	}
+	if i >= len(lines) {
+		return nil, i - 1
+	}
+	indent := indentOf(lines[i])
+	if indent == 0 {
+		return nil, i - 1
+	}
+	var items [][]string
+	current := []string{lines[i][indent:]}
+	for i++; i < len(lines); i++ {
+		line := lines[i]
+		switch {
+		case emptyLine(line):
+			current = append(current, "")
+		case strings.HasPrefix(line, strings.Repeat(" ", 2*indent)):
+			current = append(current, line[2*indent:])
+		case strings.HasPrefix(line, strings.Repeat(" ", indent+1)):
+			current = append(current, line[indentOf(line):])
+		case strings.HasPrefix(line, strings.Repeat(" ", indent)):
+			items = append(items, current)
+			current = []string{line[indent:]}
+		default:
+			return append(items, current), i - 1
 		}
-		if n := leadingSpaces(l); margin < 0 || n < margin {
-			margin = n
-		}
 	}
-	for k := 1; k < len(lines); k++ {
-		lines[k] = lines[k][min(max(margin, 0), len(lines[k])):]
+	return append(items, current), i - 1
+}
+
+// readBlock skips an admonition's indented block starting at lines[offset]
+// and returns the index of the last line read.
+func readBlock(lines []string, offset int) int {
+	if offset >= len(lines) {
+		return offset - 1
 	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
+	i := offset
+	for i < len(lines) && emptyLine(lines[i]) {
+		i++
+	}
+	if i >= len(lines) {
+		return offset - 1
+	}
+	indent := indentOf(lines[i])
+	if indent == 0 {
+		return offset - 1
+	}
+	prefix := strings.Repeat(" ", indent)
+	for i++; i < len(lines) && (strings.HasPrefix(lines[i], prefix) || emptyLine(lines[i])); i++ {
+	}
+	return i - 1
 }

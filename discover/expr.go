@@ -11,28 +11,56 @@ import (
 type nodeKind uint8
 
 const (
-	nName     nodeKind = iota + 1 // dotted name, maybe subscripted: name, args
-	nConst                        // str, int, float, bool or None literal: value
-	nList                         // [a, b]: args
-	nTuple                        // (a, b): args
+	nName     nodeKind = iota + 1 // identifier: name
+	nAttr                         // x.name
+	nSub                          // x[args]
+	nCall                         // x(args, kw)
+	nConst                        // str, bytes, int, float, bool or None literal: value
+	nList                         // [args]
+	nTuple                        // (args)
 	nDict                         // {k: v}: args holds keys and values alternately
-	nUnion                        // a | b: args
+	nSet                          // {args}
+	nBin                          // x op y: name is the operator
+	nUnary                        // op x: name is the operator ("-", "+", "~", "not")
 	nEllipsis                     // ...
 )
 
-// node is a parsed Python expression from the small subset that
-// annotations and literal defaults use.
+// node is a parsed Python expression from the subset that annotations,
+// defaults and module-level constants use: names, attributes, subscripts,
+// calls, literals and displays, and arithmetic, bitwise and boolean "not"
+// operators. Lambdas, comprehensions, conditional expressions, comparisons
+// and f-strings are outside it.
 type node struct {
 	kind  nodeKind
-	name  string // dotted name of an nName
-	sub   bool   // an nName with a subscript
+	name  string
+	x, y  *node
 	args  []*node
+	kw    []kwArg
 	value any
+	bytes bool // an nConst from a bytes literal
 }
 
-// parseExpr parses an annotation or default from its source text. It
-// returns nil when the text is outside the supported subset (calls,
-// arithmetic, comprehensions, ...).
+// kwArg is one keyword argument of a call.
+type kwArg struct {
+	name  string
+	value *node
+}
+
+// dotted returns "a.b.c" for a chain of names and attributes, or "".
+func (n *node) dotted() string {
+	switch n.kind {
+	case nName:
+		return n.name
+	case nAttr:
+		if base := n.x.dotted(); base != "" {
+			return base + "." + n.name
+		}
+	}
+	return ""
+}
+
+// parseExpr parses an annotation, default or constant from its source text.
+// It returns nil when the text is outside the supported subset.
 func parseExpr(text string) *node {
 	src := []byte(text)
 	lines, err := tokenize(src)
@@ -40,7 +68,7 @@ func parseExpr(text string) *node {
 		return nil
 	}
 	p := &exprParser{src: src, toks: lines[0].toks}
-	n := p.union()
+	n := p.expr()
 	if n == nil || p.i != len(p.toks) {
 		return nil
 	}
@@ -69,23 +97,165 @@ func (p *exprParser) accept(op string) bool {
 	return false
 }
 
-func (p *exprParser) union() *node {
-	n := p.primary()
-	if n == nil {
-		return nil
+func (p *exprParser) acceptName(kw string) bool {
+	if t, s := p.peek(); t.kind == tName && s == kw {
+		p.i++
+		return true
 	}
-	if t, s := p.peek(); t.kind != tOp || s != "|" {
-		return n
-	}
-	u := &node{kind: nUnion, args: []*node{n}}
-	for p.accept("|") {
-		m := p.primary()
-		if m == nil {
+	return false
+}
+
+// binaryLevels lists the binary operators by increasing precedence.
+var binaryLevels = [][]string{
+	{"|"}, {"^"}, {"&"}, {"<<", ">>"}, {"+", "-"}, {"*", "/", "//", "%", "@"},
+}
+
+// expr parses "not" expressions and the binary operators.
+func (p *exprParser) expr() *node {
+	if p.acceptName("not") {
+		x := p.expr()
+		if x == nil {
 			return nil
 		}
-		u.args = append(u.args, m)
+		return &node{kind: nUnary, name: "not", x: x}
 	}
-	return u
+	return p.binary(0)
+}
+
+func (p *exprParser) binary(level int) *node {
+	if level == len(binaryLevels) {
+		return p.unary()
+	}
+	x := p.binary(level + 1)
+	for x != nil {
+		t, s := p.peek()
+		if t.kind != tOp || !contains(binaryLevels[level], s) {
+			return x
+		}
+		p.i++
+		y := p.binary(level + 1)
+		if y == nil {
+			return nil
+		}
+		x = &node{kind: nBin, name: s, x: x, y: y}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *exprParser) unary() *node {
+	if t, s := p.peek(); t.kind == tOp && (s == "-" || s == "+" || s == "~") {
+		p.i++
+		x := p.unary()
+		if x == nil {
+			return nil
+		}
+		if x.kind == nConst && s != "~" {
+			switch v := x.value.(type) {
+			case int64:
+				if s == "-" {
+					return &node{kind: nConst, value: -v}
+				}
+				return x
+			case float64:
+				if s == "-" {
+					return &node{kind: nConst, value: -v}
+				}
+				return x
+			}
+		}
+		return &node{kind: nUnary, name: s, x: x}
+	}
+	return p.power()
+}
+
+func (p *exprParser) power() *node {
+	x := p.postfix()
+	if x != nil && p.accept("**") {
+		y := p.unary()
+		if y == nil {
+			return nil
+		}
+		return &node{kind: nBin, name: "**", x: x, y: y}
+	}
+	return x
+}
+
+func (p *exprParser) postfix() *node {
+	x := p.atom()
+	for x != nil {
+		switch {
+		case p.accept("."):
+			t, s := p.peek()
+			if t.kind != tName {
+				return nil
+			}
+			p.i++
+			x = &node{kind: nAttr, name: s, x: x}
+		case p.accept("["):
+			items, _, ok := p.list("]")
+			if !ok || len(items) == 0 {
+				return nil
+			}
+			x = &node{kind: nSub, x: x, args: items}
+		case p.accept("("):
+			call, ok := p.call(x)
+			if !ok {
+				return nil
+			}
+			x = call
+		default:
+			return x
+		}
+	}
+	return nil
+}
+
+// call parses a call's arguments after its "(".
+func (p *exprParser) call(f *node) (*node, bool) {
+	c := &node{kind: nCall, x: f}
+	for {
+		if p.accept(")") {
+			return c, true
+		}
+		if t, s := p.peek(); t.kind == tOp && (s == "*" || s == "**") {
+			return nil, false // unpacking: not evaluated
+		}
+		if t, name := p.peek(); t.kind == tName && p.i+1 < len(p.toks) {
+			next := p.toks[p.i+1]
+			if next.kind == tOp && string(p.src[next.off:next.end]) == "=" {
+				p.i += 2
+				v := p.expr()
+				if v == nil {
+					return nil, false
+				}
+				c.kw = append(c.kw, kwArg{name: name, value: v})
+				if !p.accept(",") {
+					return c, p.accept(")")
+				}
+				continue
+			}
+		}
+		if len(c.kw) > 0 {
+			return nil, false
+		}
+		v := p.expr()
+		if v == nil {
+			return nil, false
+		}
+		c.args = append(c.args, v)
+		if !p.accept(",") {
+			return c, p.accept(")")
+		}
+	}
 }
 
 // list parses comma-separated expressions up to the closing bracket and
@@ -96,7 +266,7 @@ func (p *exprParser) list(closing string) (items []*node, trailing, ok bool) {
 		if p.accept(closing) {
 			return items, trailing, true
 		}
-		n := p.union()
+		n := p.expr()
 		if n == nil {
 			return nil, false, false
 		}
@@ -108,42 +278,44 @@ func (p *exprParser) list(closing string) (items []*node, trailing, ok bool) {
 	}
 }
 
-func (p *exprParser) primary() *node {
+func (p *exprParser) atom() *node {
 	t, s := p.peek()
 	switch t.kind {
 	case tName:
+		p.i++
 		switch s {
 		case "None":
-			p.i++
 			return &node{kind: nConst, value: nil}
 		case "True", "False":
-			p.i++
 			return &node{kind: nConst, value: s == "True"}
+		case "lambda", "await", "yield", "not", "and", "or", "if", "else", "for", "in", "is":
+			return nil
 		}
-		return p.name()
+		return &node{kind: nName, name: s}
 	case tString:
 		var b strings.Builder
-		for t.kind == tString {
+		isBytes := false
+		for i := 0; t.kind == tString; i++ {
 			v, ok := decodeLiteral(s, true)
 			if !ok {
 				return nil
 			}
+			b2 := isBytesLiteral(s)
+			if i > 0 && b2 != isBytes {
+				return nil
+			}
+			isBytes = b2
 			b.WriteString(v)
 			p.i++
 			t, s = p.peek()
 		}
-		return &node{kind: nConst, value: b.String()}
+		return &node{kind: nConst, value: b.String(), bytes: isBytes}
 	case tNumber:
 		p.i++
 		return number(s, false)
 	case tOp:
 		p.i++
 		switch s {
-		case "-", "+":
-			if next, text := p.peek(); next.kind == tNumber {
-				p.i++
-				return number(text, s == "-")
-			}
 		case "...":
 			return &node{kind: nEllipsis}
 		case "[":
@@ -162,45 +334,49 @@ func (p *exprParser) primary() *node {
 			}
 			return &node{kind: nTuple, args: items}
 		case "{":
-			return p.dict()
+			return p.brace()
 		}
 	}
 	return nil
 }
 
-func (p *exprParser) name() *node {
-	t, s := p.peek()
-	names := []string{s}
-	p.i++
-	for p.accept(".") {
-		if t, s = p.peek(); t.kind != tName {
+// isBytesLiteral reports whether a string token is a bytes literal.
+func isBytesLiteral(text string) bool {
+	p := 0
+	for p < len(text) && text[p] != '"' && text[p] != '\'' {
+		p++
+	}
+	return flagsOf(text[:p]).bytes
+}
+
+// brace parses a dict or set display after its "{".
+func (p *exprParser) brace() *node {
+	if p.accept("}") {
+		return &node{kind: nDict}
+	}
+	first := p.expr()
+	if first == nil {
+		return nil
+	}
+	if !p.accept(":") {
+		s := &node{kind: nSet, args: []*node{first}}
+		if !p.accept(",") {
+			if p.accept("}") {
+				return s
+			}
 			return nil
 		}
-		names = append(names, s)
-		p.i++
-	}
-	n := &node{kind: nName, name: strings.Join(names, ".")}
-	if p.accept("[") {
-		items, _, ok := p.list("]")
+		items, _, ok := p.list("}")
 		if !ok {
 			return nil
 		}
-		n.sub, n.args = true, items
+		s.args = append(s.args, items...)
+		return s
 	}
-	return n
-}
-
-func (p *exprParser) dict() *node {
 	d := &node{kind: nDict}
+	k := first
 	for {
-		if p.accept("}") {
-			return d
-		}
-		k := p.union()
-		if k == nil || !p.accept(":") {
-			return nil
-		}
-		v := p.union()
+		v := p.expr()
 		if v == nil {
 			return nil
 		}
@@ -209,6 +385,12 @@ func (p *exprParser) dict() *node {
 			if p.accept("}") {
 				return d
 			}
+			return nil
+		}
+		if p.accept("}") {
+			return d
+		}
+		if k = p.expr(); k == nil || !p.accept(":") {
 			return nil
 		}
 	}

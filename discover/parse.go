@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -31,6 +32,7 @@ type analyzer struct {
 	otherStar bool
 	flows     []Flow
 	warns     []Warning
+	mod       *module
 }
 
 // decorator is one "@..." line in front of a def.
@@ -38,11 +40,22 @@ type decorator struct {
 	at   token    // the "@"
 	path []string // dotted name, or nil when the expression is not one
 	args []token  // tokens between the call's parentheses, if called
+	toks []token  // the whole line
 }
 
 // analyze returns the flows and warnings of one file's source.
+// Parameter schemas are computed with this file alone in view.
 func analyze(file string, src []byte) ([]Flow, []Warning) {
-	a := &analyzer{file: file, src: src, binds: map[string]string{}}
+	flows, warns, mod := analyzeModule(file, src)
+	warns = append(warns, schemas(newRepo([]*module{mod}), mod, flows)...)
+	slices.SortStableFunc(warns, compareWarnings)
+	return flows, warns
+}
+
+// analyzeModule returns the flows and warnings of one file's source, and
+// what it binds at module level.
+func analyzeModule(file string, src []byte) ([]Flow, []Warning, *module) {
+	a := &analyzer{file: file, src: src, binds: map[string]string{}, mod: &module{file: file, names: map[string]*binding{}}}
 	lines, err := tokenize(src)
 	if err != nil {
 		var se *syntaxError
@@ -51,12 +64,21 @@ func analyze(file string, src []byte) ([]Flow, []Warning) {
 		}
 		a.warn(se.off, "not valid Python, so its flows were not discovered: "+se.msg)
 		a.warns[len(a.warns)-1].Invalid = true
-		return nil, a.warns
+		return nil, a.warns, a.mod
 	}
 	a.lines = lines
 	var pending []decorator
 	pendingIndent := -1
+	var stack []block
 	for i, ln := range lines {
+		for len(stack) > 0 && stack[len(stack)-1].indent >= ln.indent {
+			stack = stack[:len(stack)-1]
+		}
+		modLevel := moduleLevel(stack)
+		var cls *classDef
+		if n := len(stack); n > 0 && stack[n-1].kind == "class" {
+			cls = stack[n-1].class
+		}
 		first := a.text(ln.toks[0])
 		switch {
 		case first == "@" && ln.toks[0].kind == tOp:
@@ -69,15 +91,49 @@ func analyze(file string, src []byte) ([]Flow, []Warning) {
 			if ln.indent != pendingIndent {
 				pending = nil
 			}
-			a.definition(i, pending)
+			if cls != nil {
+				cls.seen = true
+			}
+			b := block{indent: ln.indent, kind: "def"}
+			if first == "class" {
+				b.kind = "class"
+				if modLevel {
+					b.class = a.classHeader(ln.toks, 0, pending)
+				}
+			}
+			a.definition(i, pending, modLevel, cls, guardOf(stack))
+			if modLevel && len(ln.toks) > 1 {
+				k := 1
+				if first == "async" {
+					k = 2
+				}
+				if k < len(ln.toks) && ln.toks[k].kind == tName {
+					nb := &binding{kind: bDef}
+					if b.class != nil {
+						nb = &binding{kind: bClass, class: b.class}
+					}
+					a.bindName(a.text(ln.toks[k]), nb, inExcept(stack))
+				}
+			}
+			stack = append(stack, b)
 		default:
 			for _, stmt := range splitTop(a, ln.toks, ";") {
 				a.statement(ln.indent, stmt)
+				switch {
+				case modLevel:
+					a.moduleStatement(stmt, inExcept(stack))
+				case cls != nil:
+					a.classStatement(cls, stmt, !cls.seen)
+					cls.seen = true
+				}
+			}
+			if kind := a.headerKind(ln.toks); kind != "" {
+				stack = append(stack, block{indent: ln.indent, kind: kind})
 			}
 		}
 		pending, pendingIndent = nil, -1
 	}
-	return a.flows, a.warns
+	return a.flows, a.warns, a.mod
 }
 
 func (a *analyzer) text(t token) string { return string(a.src[t.off:t.end]) }
@@ -285,7 +341,7 @@ func (a *analyzer) fromImport(indent int, toks []token) {
 
 // parseDecorator reads "@dotted.name" or "@dotted.name(args)".
 func (a *analyzer) parseDecorator(toks []token) decorator {
-	d := decorator{at: toks[0]}
+	d := decorator{at: toks[0], toks: toks}
 	if len(toks) < 2 {
 		return d
 	}
@@ -300,8 +356,11 @@ func (a *analyzer) parseDecorator(toks []token) decorator {
 }
 
 // definition handles a def, async def or class line at lines[i] with the
-// decorators in front of it.
-func (a *analyzer) definition(i int, decorators []decorator) {
+// decorators in front of it. modLevel reports a definition that runs on
+// import (at indentation 0 or in module-level if/try/with blocks); cls is
+// the module-level class whose body holds it, if any; guard names the
+// "if __name__ == ..." or "if TYPE_CHECKING" block around it, if any.
+func (a *analyzer) definition(i int, decorators []decorator, modLevel bool, cls *classDef, guard string) {
 	ln := a.lines[i]
 	toks := ln.toks
 	k := 0
@@ -349,11 +408,29 @@ func (a *analyzer) definition(i int, decorators []decorator) {
 		a.warn(flowDec.at.off, fmt.Sprintf("@%s on class %q: only functions can be flows", strings.Join(flowDec.path, "."), name))
 		return
 	}
-	if ln.indent != 0 {
+	qualifier := ""
+	switch {
+	case ln.indent == 0 || modLevel:
+	case cls != nil:
+		kind := ""
+		for _, d := range decorators {
+			if len(d.path) == 1 && (d.path[0] == "staticmethod" || d.path[0] == "classmethod") {
+				kind = d.path[0]
+			}
+		}
+		if kind == "" {
+			a.warn(flowDec.at.off, fmt.Sprintf("flow %q is an instance method of class %q: a deployment cannot call it without an instance, so it is not deployed (make it a @staticmethod or @classmethod)", name, cls.name))
+			return
+		}
+		qualifier = cls.name + "."
+	case guard != "":
+		a.warn(flowDec.at.off, fmt.Sprintf("flow %q is defined under %s, which does not run when Prefect imports the file, so it is not deployed", name, guard))
+		return
+	default:
 		a.warn(flowDec.at.off, fmt.Sprintf("flow %q is not defined at module level (it is indented), so it is not deployed", name))
 		return
 	}
-	f, ok := a.flow(i, k, flowDec)
+	f, ok := a.flow(i, k, flowDec, qualifier)
 	if !ok {
 		a.warn(toks[k].off, fmt.Sprintf("could not read the signature of flow %q", name))
 		return
@@ -362,15 +439,22 @@ func (a *analyzer) definition(i int, decorators []decorator) {
 }
 
 // flow builds the Flow for the def at lines[i] (the "def" keyword is
-// toks[k]) decorated by d.
-func (a *analyzer) flow(i, k int, d *decorator) (Flow, bool) {
+// toks[k]) decorated by d. qualifier is "Class." for a method flow.
+func (a *analyzer) flow(i, k int, d *decorator, qualifier string) (Flow, bool) {
 	toks := a.lines[i].toks
 	def := toks[k]
 	fn := a.text(toks[k+1])
 	j := k + 2
+	var typeParams []string
 	if j < len(toks) && a.isOp(toks[j], "[") {
+		open := j
 		if j = a.match(toks, j); j < 0 {
 			return Flow{}, false
+		}
+		for _, tp := range splitTop(a, toks[open+1:j], ",") {
+			if len(tp) > 0 && tp[0].kind == tName {
+				typeParams = append(typeParams, a.text(tp[0]))
+			}
 		}
 		j++
 	}
@@ -381,7 +465,7 @@ func (a *analyzer) flow(i, k int, d *decorator) (Flow, bool) {
 	if closeParen < 0 {
 		return Flow{}, false
 	}
-	params, ok := a.params(toks[j+1 : closeParen])
+	params, pos, ok := a.params(toks[j+1 : closeParen])
 	if !ok {
 		return Flow{}, false
 	}
@@ -392,12 +476,13 @@ func (a *analyzer) flow(i, k int, d *decorator) (Flow, bool) {
 	colon += closeParen + 1
 	doc, hasDoc := a.docstring(i, toks[colon+1:])
 
+	a.mod.sites = append(a.mod.sites, flowSite{index: len(a.flows), pos: pos, typeParams: typeParams})
 	f := Flow{
-		Function:      fn,
+		Function:      qualifier + fn,
 		File:          a.file,
 		Line:          def.line,
 		DecoratorLine: d.at.line,
-		Entrypoint:    a.file + ":" + fn,
+		Entrypoint:    a.file + ":" + qualifier + fn,
 		Async:         k == 1,
 		Params:        params,
 	}
@@ -442,7 +527,7 @@ func (a *analyzer) flow(i, k int, d *decorator) (Flow, bool) {
 		doc = cleandoc(doc)
 		argDocs := docArgs(doc)
 		for p := range f.Params {
-			f.Params[p].Description = argDocs[f.Params[p].Name]
+			f.Params[p].Description, f.Params[p].Documented = argDocs[f.Params[p].Name]
 		}
 	}
 	f.Description = doc
@@ -488,9 +573,11 @@ func (a *analyzer) docstring(i int, rest []token) (string, bool) {
 	return a.literal(stmts[0])
 }
 
-// params reads the parameter list between a def's parentheses.
-func (a *analyzer) params(toks []token) ([]Param, bool) {
+// params reads the parameter list between a def's parentheses, and where
+// each parameter's name is.
+func (a *analyzer) params(toks []token) ([]Param, []paramPos, bool) {
 	params := []Param{}
+	var pos []paramPos
 	kwonly := false
 	for _, item := range splitTop(a, toks, ",") {
 		p := Param{Kind: KindPositional}
@@ -510,26 +597,28 @@ func (a *analyzer) params(toks []token) ([]Param, bool) {
 			p.Kind = KindKeywordOnly
 		}
 		if len(item) == 0 || item[0].kind != tName {
-			return nil, false
+			return nil, nil, false
 		}
 		p.Name = a.text(item[0])
+		line, col := position(a.src, item[0].off)
+		pos = append(pos, paramPos{line: line, col: col})
 		rest := item[1:]
 		if eq := indexTop(a, rest, "="); eq >= 0 {
 			if eq+1 >= len(rest) {
-				return nil, false
+				return nil, nil, false
 			}
 			p.Default, p.HasDefault = a.source(rest[eq+1:]), true
 			rest = rest[:eq]
 		}
 		if len(rest) > 0 {
 			if !a.isOp(rest[0], ":") || len(rest) < 2 {
-				return nil, false
+				return nil, nil, false
 			}
 			p.Annotation = a.source(rest[1:])
 		}
 		params = append(params, p)
 	}
-	return params, true
+	return params, pos, true
 }
 
 // indexTop returns the index of the first operator op outside brackets.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -34,7 +35,9 @@ func asJSON(t *testing.T, v any) any {
 }
 
 // TestParameterSchemaReference checks the worked example that Prefect 3 and
-// pydantic 2.13 produce (shared/reference/prefect-api.md §9.2).
+// pydantic 2.13 produce (shared/reference/prefect-api.md §9.2), with *args
+// and **kwargs as Prefect 3.9 writes them (an array and an object that
+// default to empty, not required: before 3.9 no run could pass them).
 func TestParameterSchemaReference(t *testing.T) {
 	t.Parallel()
 	f := flowOf(t, `import datetime
@@ -61,9 +64,9 @@ def f(name: str, count: int = 3, ratio: float = 0.5, flag: bool = False, tags: l
   "mode":   {"default":"a","enum":["a","b"],"position":7,"title":"mode","type":"string"},
   "when":   {"anyOf":[{"format":"date","type":"string"},{"type":"null"}],"default":null,"position":8,"title":"when"},
   "untyped":{"default":1,"position":9,"title":"untyped"},
-  "args":   {"position":10,"title":"args"},
-  "kwargs": {"position":11,"title":"kwargs"}},
- "required":["name","args","kwargs"]}`
+  "args":   {"default":[],"items":{},"position":10,"title":"args","type":"array"},
+  "kwargs": {"additionalProperties":true,"default":{},"position":11,"title":"kwargs","type":"object"}},
+ "required":["name"]}`
 	var wantV any
 	if err := json.Unmarshal([]byte(want), &wantV); err != nil {
 		t.Fatal(err)
@@ -75,14 +78,15 @@ def f(name: str, count: int = 3, ratio: float = 0.5, flag: bool = False, tags: l
 
 // TestParameterSchemaProperties checks one parameter's property per case;
 // the expectations match what Prefect 3.8 produces for the same signature,
-// except that defaults which are not literals are left out (Prefect
-// evaluates them).
+// except that defaults Discover cannot evaluate are left out with a
+// warning (Prefect evaluates them on import).
 func TestParameterSchemaProperties(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
 		param string // a parameter of "def f(<param>)"
 		want  string // its property, as JSON
+		warn  string // part of the expected warning, if any
 	}{
 		{name: "no annotation, no default", param: "x", want: `{"position":0,"title":"x"}`},
 		{name: "List of int", param: "x: List[int]", want: `{"items":{"type":"integer"},"position":0,"title":"x","type":"array"}`},
@@ -111,20 +115,32 @@ func TestParameterSchemaProperties(t *testing.T) {
 		{name: "underscores", param: "x: int = 1_000", want: `{"default":1000,"position":0,"title":"x","type":"integer"}`},
 		{name: "big int", param: "x: int = 123456789012345678901234567890", want: `{"default":123456789012345678901234567890,"position":0,"title":"x","type":"integer"}`},
 		{name: "Any", param: "x: Any = None", want: `{"default":null,"position":0,"title":"x"}`},
-		{name: "user class", param: "x: MyModel", want: `{"position":0,"title":"x"}`},
+		{name: "undefined class", param: "x: MyModel", want: `{"position":0,"title":"x"}`, warn: `its annotation "MyModel" could not be read without importing (MyModel is not defined or imported in a way Discover follows), so the deployment accepts any value for it`},
 		{name: "nested dict default", param: `x: dict = {"a": {"b": [True, None]}}`, want: `{"additionalProperties":true,"default":{"a":{"b":[true,null]}},"position":0,"title":"x","type":"object"}`},
 		{name: "tuple default", param: `x: tuple = (1, "2")`, want: `{"default":[1,"2"],"items":{},"position":0,"title":"x","type":"array"}`},
-		{name: "call default is left out", param: "x: int = int(3)", want: `{"position":0,"title":"x","type":"integer"}`},
-		{name: "arithmetic default is left out", param: "x: int = 60 * 60", want: `{"position":0,"title":"x","type":"integer"}`},
-		{name: "name default is left out", param: "x: str = DEFAULT", want: `{"position":0,"title":"x","type":"string"}`},
-		{name: "f-string default is left out", param: `x: str = f"{A}"`, want: `{"position":0,"title":"x","type":"string"}`},
-		{name: "int keyed dict default is left out", param: `x: dict = {1: 2}`, want: `{"additionalProperties":true,"position":0,"title":"x","type":"object"}`},
-		{name: "complex default is left out", param: "x = 1j", want: `{"position":0,"title":"x"}`},
+		{name: "arithmetic default", param: "x: int = 60 * 60", want: `{"default":3600,"position":0,"title":"x","type":"integer"}`},
+		{name: "call default is left out", param: "x: int = int(3)", want: `{"position":0,"title":"x","type":"integer"}`, warn: `its default "int(3)" could not be evaluated without importing`},
+		{name: "undefined default is left out", param: "x: str = DEFAULT", want: `{"position":0,"title":"x","type":"string"}`, warn: `its default "DEFAULT" could not be evaluated`},
+		{name: "f-string default is left out", param: `x: str = f"{A}"`, want: `{"position":0,"title":"x","type":"string"}`, warn: `its default "f\"{A}\"" could not be evaluated`},
+		{name: "int keyed dict default is left out", param: `x: dict = {1: 2}`, want: `{"additionalProperties":true,"position":0,"title":"x","type":"object"}`, warn: `could not be serialised as pydantic would`},
+		{name: "complex default is left out", param: "x = 1j", want: `{"position":0,"title":"x"}`, warn: `its default "1j" could not be evaluated`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := flowOf(t, "from prefect import flow\n\n@flow\ndef f("+tt.param+"):\n    pass\n")
+			flows, warns := analyze("flows.py", []byte(propertiesImports+"@flow\ndef f("+tt.param+"):\n    pass\n"))
+			if len(flows) != 1 {
+				t.Fatalf("analyze() = %d flows; want 1", len(flows))
+			}
+			f := flows[0]
+			switch {
+			case tt.warn == "" && len(warns) > 0:
+				t.Errorf("unexpected warnings %v", warns)
+			case tt.warn != "" && (len(warns) != 1 || !strings.Contains(warns[0].Message, tt.warn)):
+				t.Errorf("warnings = %v, want one containing %q", warns, tt.warn)
+			case tt.warn != "" && warns[0].Line != 8:
+				t.Errorf("warning %v is not at the parameter's line 8", warns[0])
+			}
 			var want any
 			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
 				t.Fatal(err)
@@ -137,6 +153,16 @@ func TestParameterSchemaProperties(t *testing.T) {
 	}
 }
 
+// propertiesImports are the imports TestParameterSchemaProperties's flows
+// have.
+const propertiesImports = `import datetime, uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Dict, List, Literal, Optional, Set, Tuple, Union
+from prefect import flow
+
+`
+
 func TestParameterSchemaRequired(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -147,7 +173,7 @@ func TestParameterSchemaRequired(t *testing.T) {
 		{name: "no parameters", params: "", want: nil},
 		{name: "all defaulted", params: "a=1, *, b=2", want: nil},
 		{name: "keyword-only without default", params: "a=1, *, b", want: []any{"b"}},
-		{name: "star args count", params: "a, *args, **kwargs", want: []any{"a", "args", "kwargs"}},
+		{name: "star args are optional", params: "a, *args, **kwargs", want: []any{"a"}},
 		{name: "positional-only", params: "a, /, b=1", want: []any{"a"}},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -63,6 +64,7 @@ func Discover(root string, opts Options) (*Result, error) {
 	type fileResult struct {
 		flows []Flow
 		warns []Warning
+		mod   *module
 	}
 	results := make([]fileResult, len(files))
 	var next atomic.Int64
@@ -74,11 +76,21 @@ func Discover(root string, opts Options) (*Result, error) {
 				if i >= len(files) {
 					return
 				}
-				results[i].flows, results[i].warns = scanFile(root, files[i])
+				results[i].flows, results[i].warns, results[i].mod = scanFile(root, files[i])
 			}
 		})
 	}
 	wg.Wait()
+
+	// Parameter schemas need every module: names are imported across files.
+	mods := make([]*module, len(results))
+	for i, r := range results {
+		mods[i] = r.mod
+	}
+	rp := newRepo(mods)
+	for i := range results {
+		results[i].warns = append(results[i].warns, schemas(rp, results[i].mod, results[i].flows)...)
+	}
 
 	res := &Result{Flows: []Flow{}, Warnings: append([]Warning{}, warns...)}
 	for _, r := range results {
@@ -90,24 +102,54 @@ func Discover(root string, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// schemas computes the parameter schema of each flow of module m and
+// returns a warning for each parameter whose schema is not exactly
+// Prefect's.
+func schemas(r *repo, m *module, flows []Flow) []Warning {
+	if m == nil {
+		return nil
+	}
+	var warns []Warning
+	for _, site := range m.sites {
+		f := &flows[site.index]
+		scope := m
+		if len(site.typeParams) > 0 {
+			// Unbounded type parameters are Any for pydantic.
+			scope = &module{file: m.file, names: maps.Clone(m.names)}
+			for _, tp := range site.typeParams {
+				scope.names[tp] = &binding{kind: bFrom, module: "typing", target: "Any"}
+			}
+		}
+		schema, problems := buildSchema(f, r, scope)
+		f.Schema = schema
+		for i, p := range f.Params {
+			if why := problems[i]; why != "" {
+				warns = append(warns, Warning{File: f.File, Line: site.pos[i].line, Column: site.pos[i].col,
+					Message: fmt.Sprintf("parameter %q of flow %q: %s", p.Name, f.Name, why)})
+			}
+		}
+	}
+	return warns
+}
+
 // scanFile reads and analyses the file at rel below root.
-func scanFile(root, rel string) ([]Flow, []Warning) {
+func scanFile(root, rel string) ([]Flow, []Warning, *module) {
 	p := filepath.Join(root, filepath.FromSlash(rel))
 	info, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // listed by git but deleted in the work tree
+		return nil, nil, nil // listed by git but deleted in the work tree
 	}
 	if err == nil && !info.Mode().IsRegular() {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var src []byte
 	if err == nil {
 		src, err = os.ReadFile(p)
 	}
 	if err != nil {
-		return nil, []Warning{{File: rel, Message: fmt.Sprintf("failed to read file: %v", err)}}
+		return nil, []Warning{{File: rel, Message: fmt.Sprintf("failed to read file: %v", err)}}, nil
 	}
-	return analyze(rel, src)
+	return analyzeModule(rel, src)
 }
 
 // listFiles returns the slash-separated paths, relative to root, of the
