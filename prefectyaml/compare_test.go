@@ -62,29 +62,6 @@ var allowedDifferences = []allowance{
 		},
 	},
 	{
-		field:  "parameter_openapi_schema",
-		reason: "a parameter default that is not a Python literal (timedelta(minutes=5)) cannot be read without running Python, so Load's schema has no default for it",
-		settle: func(t *testing.T, d *Deployment, py, gd *prefect.Deployment) bool {
-			pp, _ := py.ParameterSchema["properties"].(map[string]any)
-			gp, _ := gd.ParameterSchema["properties"].(map[string]any)
-			found := false
-			for name, p := range pp {
-				pm, _ := p.(map[string]any)
-				gm, _ := gp[name].(map[string]any)
-				if gm == nil {
-					continue
-				}
-				if _, has := gm["default"]; !has {
-					if def, ok := pm["default"]; ok {
-						gm["default"] = def
-						found = true
-					}
-				}
-			}
-			return found
-		},
-	},
-	{
 		field:  "tags",
 		reason: "a list item that is a single {{ step.output }} placeholder (tags: [\"{{ meta.stdout }}\"]) is resolved; prefect deploy's first templating pass looks it up in the environment and drops it from the list (Load warns)",
 		settle: func(t *testing.T, d *Deployment, py, gd *prefect.Deployment) bool {

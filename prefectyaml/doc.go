@@ -104,9 +104,10 @@
 //  5. An interval schedule without anchor_date gets none: the server uses its
 //     current time, where prefect deploy sends the deploying machine's. (So
 //     a redeploy does not look like a change.)
-//  6. The parameter schema is built without running Python: a default that
-//     is not a Python literal (timedelta(minutes=5), a constant) is left out,
-//     and an annotation discover cannot map accepts any value. @flow(version=)
+//  6. The parameter schema is built without running Python, by discover: a
+//     default or annotation it cannot evaluate (a call such as
+//     datetime.now(), a type from an installed library) is left out or
+//     accepts any value, with a warning. @flow(version=)
 //     is not read, so without a version in the entry and without VCS
 //     information the version is the file's md5 rather than that literal.
 //  7. {{ name }} placeholders are never looked up in the environment;
