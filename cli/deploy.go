@@ -61,7 +61,7 @@ func newFlagSet(name string, f *deployFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.prefectYAMLSelect, "prefect-yaml-select", "suffix", `which prefect.yaml entries the environment deploys: "suffix" (names ending in --ENV), "all", or a glob on entry names`)
 	fs.StringVar(&f.prefectYAMLNaming, "prefect-yaml-naming", "keep", `"keep" the entries' names, or "product" to name them <project>--<branch>--<flow>--<env>`)
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
-	fs.IntVar(&f.concurrency, "concurrency", 4, "deployments written at once")
+	fs.IntVar(&f.concurrency, "concurrency", deploy.DefaultConcurrency, "most deployments written at once (the writer adapts below it to the server)")
 	fs.StringVar(&f.output, "output", "text", "text or json")
 	switch name {
 	case "deploy", "rollback":

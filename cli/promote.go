@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 
+	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/promote"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
@@ -28,7 +29,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	fs.StringVar(&cfgPath, "config", "", "config file with the target environment's settings (default: prefect-deploy.yaml when present)")
 	fs.Var(&envVars, "env-var", "KEY=VALUE env var for the target's flow runs (repeatable; overrides the config)")
 	fs.BoolVar(&dryRun, "dry-run", false, "print the plan and write nothing")
-	fs.IntVar(&concurrency, "concurrency", 4, "deployments written at once")
+	fs.IntVar(&concurrency, "concurrency", deploy.DefaultConcurrency, "most deployments written at once (the writer adapts below it to the server)")
 	fs.StringVar(&format, "output", "text", "text or json")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {

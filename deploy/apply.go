@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -189,7 +188,9 @@ func describeUsers(names []string) string {
 
 // ApplyOptions controls Apply.
 type ApplyOptions struct {
-	// Concurrency bounds the deployments written at once (default 4).
+	// Concurrency is the most deployments written at once (default 16). Within it the writer
+	// adapts: it adds requests in flight while throughput improves and sheds them when the
+	// server refuses requests as busy or slows down.
 	Concurrency int
 	// Progress receives one line per finished deployment on long runs (nil: none).
 	Progress io.Writer
@@ -199,7 +200,13 @@ type ApplyOptions struct {
 	// Log, when set, receives each phase's details: the plan once it is made, then one line
 	// per deployment as it is written (whatever the run's size). It replaces Progress.
 	Log io.Writer
+
+	// gateDone, in tests, receives the writer's gate once every write is done.
+	gateDone func(*gate)
 }
+
+// DefaultConcurrency is the most deployments written at once unless told otherwise.
+const DefaultConcurrency = 16
 
 // phase reports the start of a phase to o.Phase, if set.
 func (o ApplyOptions) phase(format string, a ...any) {
@@ -219,19 +226,20 @@ func changing(steps []*Step) int {
 	return n
 }
 
-// Apply writes every step that changes something, with bounded concurrency, and returns one
-// report item per step. A failure on one deployment does not stop the others. A write the
-// server still refuses as busy (503) after the client's retries is tried once more, alone,
-// after all the others.
+// Apply writes every step that changes something, with adaptive concurrency up to
+// opts.Concurrency, and returns one report item per step. A failure on one deployment does not
+// stop the others. A write the server refused as busy (429, 503) is tried again through the
+// writer's gate; one still refused after that is tried once more, alone, after all the others.
 func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []report.Item {
 	n := opts.Concurrency
 	if n <= 0 {
-		n = 4
+		n = DefaultConcurrency
 	}
+	g := newGate(n)
 	items := make([]report.Item, len(steps))
 	busy := make([]bool, len(steps))
 	// Flows first, each once.
-	flowErr := ensureFlows(ctx, api, steps, n)
+	flowErr := ensureFlows(ctx, api, steps, g)
 	var progressMu sync.Mutex
 	progress := func(format string, a ...any) {
 		w := opts.Progress
@@ -248,24 +256,25 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 		fmt.Fprintf(w, format, a...)
 	}
 	var done atomic.Int64
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, n)
-	for i, s := range steps {
-		wg.Add(1)
-		go func(i int, s *Step) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			var err error
-			items[i], err = applyOne(ctx, api, s, flowErr[s.Target.FlowName])
-			busy[i] = isBusy(err)
-			progress("[%d/%d] %s %s\n", done.Add(1), len(steps), items[i].Action, items[i].Name)
-		}(i, s)
+	g.run(ctx, len(steps), func(ctx context.Context, i int) error {
+		var err error
+		items[i], err = applyOne(ctx, api, steps[i], flowErr[steps[i].Target.FlowName])
+		return err
+	}, func(i int, err error) {
+		busy[i] = prefect.IsBusy(err)
+		progress("[%d/%d] %s %s\n", done.Add(1), len(steps), items[i].Action, items[i].Name)
+	})
+	if refused, limit := g.stats(); refused > 0 {
+		progress("server busy: %d %s refused (429/503) and tried again; %d at a time at the end (at most %d)\n",
+			refused, plural(refused, "write"), limit, n)
 	}
-	wg.Wait()
-	// A write the server refused as busy through every client retry gets one more try, alone,
-	// once nothing else of ours is writing: a SQLite-backed Prefect server answers 503
-	// ("database is locked") to concurrent writes, and some writes lose again and again.
+	if opts.gateDone != nil {
+		opts.gateDone(g)
+	}
+	// A write the server refused as busy through every retry gets one more try, alone, once
+	// nothing else of ours is writing, with the client's own backoff: a SQLite-backed Prefect
+	// server answers 503 ("database is locked") to concurrent writes, and some writes lose
+	// again and again.
 	for i, s := range steps {
 		if !busy[i] || ctx.Err() != nil {
 			continue
@@ -287,42 +296,34 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 	return items
 }
 
-// isBusy reports whether err is the server refusing a request as temporarily unavailable.
-func isBusy(err error) bool {
-	var ae *prefect.APIError
-	return errors.As(err, &ae) && ae.StatusCode == http.StatusServiceUnavailable
-}
-
-func ensureFlows(ctx context.Context, api API, steps []*Step, n int) map[string]error {
+// ensureFlows creates (or finds) every flow a step still lacks the id of, through g, and
+// returns the error of each flow that failed.
+func ensureFlows(ctx context.Context, api API, steps []*Step, g *gate) map[string]error {
 	need := map[string][]*Step{}
 	for _, s := range steps {
 		if s.Target.Spec.FlowID == "" {
 			need[s.Target.FlowName] = append(need[s.Target.FlowName], s)
 		}
 	}
+	names := sortedKeys(need)
 	errs := map[string]error{}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, n)
-	for name, users := range need {
-		wg.Add(1)
-		go func(name string, users []*Step) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			f, err := api.EnsureFlow(ctx, name)
+	g.run(ctx, len(names), func(ctx context.Context, i int) error {
+		f, err := api.EnsureFlow(ctx, names[i])
+		if err != nil {
+			return err
+		}
+		for _, s := range need[names[i]] {
+			s.Target.Spec.FlowID = f.ID
+		}
+		return nil
+	}, func(i int, err error) {
+		if err != nil {
 			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs[name] = err
-				return
-			}
-			for _, s := range users {
-				s.Target.Spec.FlowID = f.ID
-			}
-		}(name, users)
-	}
-	wg.Wait()
+			errs[names[i]] = err
+			mu.Unlock()
+		}
+	})
 	return errs
 }
 

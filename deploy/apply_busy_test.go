@@ -79,9 +79,10 @@ func newSteps(n int) []*Step {
 	return steps
 }
 
-// TestApplyRetriesBusyWritesAlone checks that a deployment (or flow) the server keeps refusing
-// with 503 through the parallel pass is written after all, on a try made with nothing else in
-// flight, while other failures are reported as they are.
+// TestApplyRetriesBusyWritesAlone checks that a deployment (or flow) the server refuses as busy
+// (503, 429) is tried again through the writer's gate and, when the server keeps refusing it
+// there, written after all on a try made with nothing else in flight, while other failures are
+// reported as they are.
 func TestApplyRetriesBusyWritesAlone(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -92,10 +93,16 @@ func TestApplyRetriesBusyWritesAlone(t *testing.T) {
 		wantCalls  map[string]int
 	}{
 		{
-			name:      "busy upsert is retried alone",
+			name:      "busy upsert is tried again",
 			status:    http.StatusServiceUnavailable,
 			refuse:    map[string]int{"dep-03": 1, "dep-07": 1},
 			wantCalls: map[string]int{"dep-03": 2, "dep-07": 2},
+		},
+		{
+			name:      "rate-limited upsert is tried again",
+			status:    http.StatusTooManyRequests,
+			refuse:    map[string]int{"dep-04": 2},
+			wantCalls: map[string]int{"dep-04": 3},
 		},
 		{
 			name:      "busy flow is ensured again before its deployments",
@@ -104,11 +111,23 @@ func TestApplyRetriesBusyWritesAlone(t *testing.T) {
 			wantCalls: map[string]int{"flow:flow-1": 2, "dep-01": 1, "dep-04": 1, "dep-07": 1, "dep-10": 1},
 		},
 		{
+			name:      "flow busy through every try is ensured alone",
+			status:    http.StatusServiceUnavailable,
+			refuse:    map[string]int{"flow:flow-2": maxBusyTries},
+			wantCalls: map[string]int{"flow:flow-2": maxBusyTries + 1, "dep-02": 1, "dep-05": 1},
+		},
+		{
+			name:      "upsert busy through every try is written alone",
+			status:    http.StatusServiceUnavailable,
+			refuse:    map[string]int{"dep-05": maxBusyTries},
+			wantCalls: map[string]int{"dep-05": maxBusyTries + 1},
+		},
+		{
 			name:       "still busy on the lone try fails",
 			status:     http.StatusServiceUnavailable,
-			refuse:     map[string]int{"dep-05": 2},
+			refuse:     map[string]int{"dep-05": maxBusyTries + 1},
 			wantFailed: []string{"dep-05"},
-			wantCalls:  map[string]int{"dep-05": 2},
+			wantCalls:  map[string]int{"dep-05": maxBusyTries + 1},
 		},
 		{
 			name:       "other errors are not retried",
@@ -141,7 +160,7 @@ func TestApplyRetriesBusyWritesAlone(t *testing.T) {
 				}
 			}
 			for name := range tt.refuse {
-				if !strings.HasPrefix(name, "flow:") && api.calls[name] > 1 && api.loneCalls[name] == 0 {
+				if !strings.HasPrefix(name, "flow:") && api.calls[name] > maxBusyTries && api.loneCalls[name] == 0 {
 					t.Errorf("%s: the retry ran beside other upserts; want it alone", name)
 				}
 			}

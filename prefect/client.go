@@ -144,6 +144,8 @@ type APIError struct {
 	StatusCode int
 	// Detail is the server's own message.
 	Detail string
+	// RetryAfter is the wait the server asked for (Retry-After), if any.
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -289,7 +291,7 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 			c.resetCSRF()
 			continue
 		}
-		if retryableStatus(resp.StatusCode) && attempt < c.retries {
+		if retryableStatus(resp.StatusCode) && attempt < c.retries && !busyReturned(ctx, resp.StatusCode) {
 			// A gateway's 502 may come after the server applied the write.
 			if mutating && resp.StatusCode == http.StatusBadGateway {
 				if done, status, serr := settle(&APIError{Op: req.op, Method: req.method, Path: req.path, StatusCode: resp.StatusCode, Detail: detail(body)}); done {
@@ -305,7 +307,8 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 			return http.StatusNoContent, nil // an earlier attempt deleted it
 		}
 		if resp.StatusCode >= 300 {
-			return resp.StatusCode, &APIError{Op: req.op, Method: req.method, Path: req.path, StatusCode: resp.StatusCode, Detail: detail(body)}
+			return resp.StatusCode, &APIError{Op: req.op, Method: req.method, Path: req.path, StatusCode: resp.StatusCode, Detail: detail(body),
+				RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 		}
 		if out != nil && len(bytes.TrimSpace(body)) > 0 {
 			if err := json.Unmarshal(body, out); err != nil {

@@ -479,6 +479,28 @@ func TestRetriesThroughFaultProxy(t *testing.T) {
 		}
 	})
 
+	t.Run("busy answers are handed back to a caller that paces itself", func(t *testing.T) {
+		t.Parallel()
+		fp, u := newFaultProxy(t, live, status(429, "Retry-After", "7"), status(503), status(502))
+		c := newClient(t, u, nil)
+		bctx := prefect.WithoutBusyRetries(ctx)
+		err := c.Health(bctx)
+		if !prefect.IsBusy(err) || prefect.RetryAfter(err) != 7*time.Second {
+			t.Fatalf("err = %v (Retry-After %v), want the 429 at once with Retry-After 7s", err, prefect.RetryAfter(err))
+		}
+		if err := c.Health(bctx); !prefect.IsBusy(err) || !strings.Contains(err.Error(), "HTTP 503") || prefect.RetryAfter(err) != 0 {
+			t.Fatalf("err = %v, want the 503 at once, without Retry-After", err)
+		}
+		// A 502 is not the server refusing for load: it is retried as usual, then the real
+		// server answers.
+		if err := c.Health(bctx); err != nil {
+			t.Fatalf("Health after a 502: %v, want it retried", err)
+		}
+		if got := fp.Requests.Load(); got != 4 {
+			t.Errorf("proxy saw %d requests, want 4 (429, 503, 502, then the server)", got)
+		}
+	})
+
 	t.Run("a 400 is not retried", func(t *testing.T) {
 		t.Parallel()
 		fp, u := newFaultProxy(t, live)

@@ -1,0 +1,308 @@
+package deploy
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+)
+
+// server models how a Prefect server answers a request that arrives at now with inFlight
+// requests (itself included) in flight: when, and whether it refuses it as busy.
+type server func(now time.Time, inFlight int) (end time.Time, busy bool)
+
+// wan is a server far away with room to spare: every answer takes 80 ms, however many are in
+// flight (Prefect Cloud seen from a CI runner).
+func wan(now time.Time, _ int) (time.Time, bool) { return now.Add(80 * time.Millisecond), false }
+
+// workers is a server that works on k requests at a time, 20 ms each, and queues the others in
+// arrival order (a PostgreSQL-backed server on a few cores): past k in flight, more only wait.
+func workers(k int) server {
+	free := make([]time.Time, k) // when each worker is next free
+	return func(now time.Time, _ int) (time.Time, bool) {
+		w := 0
+		for i := range free {
+			if free[i].Before(free[w]) {
+				w = i
+			}
+		}
+		begin := now
+		if free[w].After(now) {
+			begin = free[w]
+		}
+		free[w] = begin.Add(20 * time.Millisecond)
+		return free[w], false
+	}
+}
+
+// sqlite is a server that refuses, at once, any write that arrives while another is in flight
+// (a SQLite-backed server's "database is locked").
+func sqlite(now time.Time, n int) (time.Time, bool) {
+	if n > 1 {
+		return now.Add(2 * time.Millisecond), true
+	}
+	return now.Add(10 * time.Millisecond), false
+}
+
+// simResult is what a simulated run did.
+type simResult struct {
+	limits       []int // the limit after every answer
+	busy         int   // answers refusing a request
+	maxInFlight  int
+	elapsed      time.Duration
+	pausedStarts int // requests started before a Retry-After pause ended
+}
+
+// simulate runs total requests against srv in virtual time, as the writer's gate does: it
+// starts requests while fewer than the limit are in flight, and a request refused as busy
+// goes back in the queue. Everything is deterministic.
+func simulate(t *testing.T, ctl *adaptive, srv server, total int) simResult {
+	t.Helper()
+	type req struct {
+		start, end time.Time
+		busy       bool
+	}
+	start := time.Unix(1_700_000_000, 0)
+	now := start
+	var res simResult
+	var inFlight []req
+	queued, done := total, 0
+	for done < total {
+		for len(inFlight) < ctl.Limit() && queued > 0 && !now.Before(ctl.PausedUntil()) {
+			end, busy := srv(now, len(inFlight)+1)
+			inFlight = append(inFlight, req{start: now, end: end, busy: busy})
+			queued--
+			res.maxInFlight = max(res.maxInFlight, len(inFlight))
+		}
+		if len(inFlight) == 0 {
+			if !now.Before(ctl.PausedUntil()) {
+				t.Fatalf("nothing in flight, nothing paused, %d queued, limit %d: the run stalled", queued, ctl.Limit())
+			}
+			now = ctl.PausedUntil()
+			continue
+		}
+		first := 0
+		for i, r := range inFlight {
+			if r.end.Before(inFlight[first].end) {
+				first = i
+			}
+		}
+		r := inFlight[first]
+		inFlight = append(inFlight[:first], inFlight[first+1:]...)
+		now = r.end
+		if r.busy {
+			res.busy++
+			queued++
+			ctl.Busy(r.start, now, 0)
+		} else {
+			done++
+			ctl.Done(r.start, now)
+		}
+		if l := ctl.Limit(); l < 1 || l > ctl.ceiling {
+			t.Fatalf("limit %d outside 1..%d", l, ctl.ceiling)
+		}
+		res.limits = append(res.limits, ctl.Limit())
+	}
+	res.elapsed = now.Sub(start)
+	return res
+}
+
+// settled is the most common limit over the second half of a run.
+func (r simResult) settled() int {
+	counts := map[int]int{}
+	best := 0
+	for _, l := range r.limits[len(r.limits)/2:] {
+		counts[l]++
+		if counts[l] > counts[best] {
+			best = l
+		}
+	}
+	return best
+}
+
+func TestAdaptiveGrowsToTheCeilingWhileThroughputImproves(t *testing.T) {
+	t.Parallel()
+	for _, ceiling := range []int{1, 3, 16} {
+		res := simulate(t, newAdaptive(ceiling, time.Unix(1_700_000_000, 0)), wan, 1000)
+		if got := res.settled(); got != ceiling {
+			t.Errorf("ceiling %d: settled at %d, want the ceiling (every extra request in flight pays on a far server)", ceiling, got)
+		}
+		if res.maxInFlight > ceiling {
+			t.Errorf("ceiling %d: %d requests were in flight at once", ceiling, res.maxInFlight)
+		}
+		if res.busy != 0 {
+			t.Errorf("ceiling %d: %d busy answers from a server that never refuses", ceiling, res.busy)
+		}
+	}
+}
+
+func TestAdaptiveSettlesAtTheServersCapacity(t *testing.T) {
+	t.Parallel()
+	for _, k := range []int{2, 4, 6} {
+		res := simulate(t, newAdaptive(16, time.Unix(1_700_000_000, 0)), workers(k), 2000)
+		// Past k each extra request only waits longer: the controller must stop near k, not at 16.
+		if got := res.settled(); got < k || got > k+2 {
+			t.Errorf("server working on %d at a time: settled at %d, want %d to %d", k, got, k, k+2)
+		}
+		// Running at k from the start would take total × 20 ms / k.
+		best := 2000 * 20 * time.Millisecond / time.Duration(k)
+		if q := float64(res.elapsed) / float64(best); q > 1.2 {
+			t.Errorf("server working on %d at a time: %v, %.2f× the best fixed concurrency (want ≤ 1.2×)", k, res.elapsed, q)
+		}
+	}
+}
+
+func TestAdaptiveBacksOffALockingServer(t *testing.T) {
+	t.Parallel()
+	const total = 1000
+	res := simulate(t, newAdaptive(16, time.Unix(1_700_000_000, 0)), sqlite, total)
+	if got := res.settled(); got != 1 {
+		t.Errorf("settled at %d on a server that refuses concurrent writes, want 1", got)
+	}
+	// The controller probes again now and then (the server's condition may change); each
+	// probe costs one refusal.
+	if res.busy > total/20 {
+		t.Errorf("%d of %d requests refused as busy, want at most 5%%", res.busy, total)
+	}
+}
+
+func TestAdaptiveHalvesOncePerBurst(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1_700_000_000, 0)
+	a := newAdaptive(16, t0)
+	a.limit = 8
+	// Four requests started together and all refused: one load, one cut.
+	for i := range 4 {
+		a.Busy(t0, t0.Add(time.Duration(10+i)*time.Millisecond), 0)
+	}
+	if a.Limit() != 4 {
+		t.Errorf("after a burst of refusals of requests started together: limit %d, want 4 (8 halved once)", a.Limit())
+	}
+	// A request started after the cut and refused again cuts again.
+	a.Busy(t0.Add(20*time.Millisecond), t0.Add(30*time.Millisecond), 0)
+	if a.Limit() != 2 {
+		t.Errorf("after a refusal of a request started after the cut: limit %d, want 2", a.Limit())
+	}
+	for i := range 3 {
+		a.Busy(t0.Add(time.Duration(40+i)*time.Millisecond), t0.Add(time.Duration(50+i)*time.Millisecond), 0)
+	}
+	if a.Limit() != 1 {
+		t.Errorf("limit %d, want 1: never below one request in flight", a.Limit())
+	}
+}
+
+func TestAdaptiveHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1_700_000_000, 0)
+	a := newAdaptive(16, t0)
+	a.Busy(t0, t0.Add(time.Second), 5*time.Second)
+	if want := t0.Add(6 * time.Second); !a.PausedUntil().Equal(want) {
+		t.Errorf("paused until %v, want %v (the answer's time plus its Retry-After)", a.PausedUntil(), want)
+	}
+	// A shorter Retry-After later does not shorten the pause.
+	a.Busy(t0, t0.Add(2*time.Second), time.Second)
+	if want := t0.Add(6 * time.Second); !a.PausedUntil().Equal(want) {
+		t.Errorf("paused until %v, want %v still", a.PausedUntil(), want)
+	}
+	a.Busy(t0.Add(3*time.Second), t0.Add(4*time.Second), 10*time.Second)
+	if want := t0.Add(14 * time.Second); !a.PausedUntil().Equal(want) {
+		t.Errorf("paused until %v, want %v (the later, longer pause)", a.PausedUntil(), want)
+	}
+}
+
+func TestAdaptiveShedsLoadWhenTheServerSlowsDown(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1_700_000_000, 0)
+	a := newAdaptive(8, t0)
+	now := t0
+	// window feeds one measurement window: every request in flight answers after lat.
+	window := func(lat time.Duration) {
+		n := max(minWindow, 2*a.limit)
+		l := a.limit
+		for i := range n {
+			// l requests per lat: completion i at (i/l+1)·lat.
+			end := now.Add(time.Duration(i/l+1) * lat)
+			a.Done(end.Add(-lat), end)
+		}
+		now = now.Add(time.Duration((n+l-1)/l) * lat)
+	}
+	for range 3 {
+		window(20 * time.Millisecond)
+	}
+	if a.Limit() != 8 {
+		t.Fatalf("limit %d after fast windows, want the ceiling 8", a.Limit())
+	}
+	// The server now takes three times as long per answer: throughput falls, latency rises.
+	window(60 * time.Millisecond)
+	if a.Limit() != 7 {
+		t.Errorf("limit %d after the server slowed down, want 7 (one request off)", a.Limit())
+	}
+}
+
+// busyAfter is an API whose writes are refused as busy (503) whenever more than one is in
+// flight, like a SQLite-backed server, and which records the most in flight at once.
+type lockingAPI struct {
+	API
+	mu          sync.Mutex
+	inFlight    int
+	maxInFlight int
+	refused     int
+	written     map[string]int
+}
+
+func (a *lockingAPI) enter() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.inFlight++
+	a.maxInFlight = max(a.maxInFlight, a.inFlight)
+	if a.inFlight > 1 {
+		a.refused++
+		return &prefect.APIError{Op: "write", Method: http.MethodPost, StatusCode: http.StatusServiceUnavailable, Detail: "database is locked"}
+	}
+	return nil
+}
+
+func (a *lockingAPI) leave() { a.mu.Lock(); a.inFlight--; a.mu.Unlock() }
+
+func (a *lockingAPI) EnsureFlow(_ context.Context, name string) (*prefect.Flow, error) {
+	defer a.leave()
+	if err := a.enter(); err != nil {
+		return nil, err
+	}
+	return &prefect.Flow{ID: "id-" + name, Name: name}, nil
+}
+
+func (a *lockingAPI) UpsertDeployment(_ context.Context, spec *prefect.DeploymentSpec) (*prefect.Deployment, bool, error) {
+	defer a.leave()
+	if err := a.enter(); err != nil {
+		return nil, false, err
+	}
+	time.Sleep(time.Millisecond) // long enough for others to collide
+	a.mu.Lock()
+	a.written[spec.Name]++
+	a.mu.Unlock()
+	return &prefect.Deployment{ID: "dep-" + spec.Name, Name: spec.Name, FlowID: spec.FlowID}, true, nil
+}
+
+func (a *lockingAPI) DeploymentURL(id string) string { return "http://ui/deployments/deployment/" + id }
+
+// TestApplyAdaptsToALockingServer checks that Apply, against a server that refuses concurrent
+// writes, writes every deployment exactly once and without failure: the writer sheds
+// concurrency and tries the refused writes again itself.
+func TestApplyAdaptsToALockingServer(t *testing.T) {
+	t.Parallel()
+	api := &lockingAPI{written: map[string]int{}}
+	const n = 60
+	items := Apply(t.Context(), api, newSteps(n), ApplyOptions{Concurrency: 16})
+	for _, it := range items {
+		if it.Action != "created" || api.written[it.Name] != 1 {
+			t.Errorf("%s: %s (%s), written %d times; want created once", it.Name, it.Action, it.Error, api.written[it.Name])
+		}
+	}
+	if api.refused > n {
+		t.Errorf("%d writes refused for %d deployments: the writer did not back off", api.refused, n)
+	}
+}
