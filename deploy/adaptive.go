@@ -195,8 +195,9 @@ func (a *adaptive) next() int {
 }
 
 // maxBusyTries bounds the attempts the writer makes at one request the server keeps refusing
-// as busy; after that the refusal stands (Apply tries such writes once more, alone, at the end).
-const maxBusyTries = 8
+// as busy (about 10 s of waiting in all, outside the gate); after that the refusal stands (Apply
+// tries such writes once more, alone, at the end, with the client's own patience).
+const maxBusyTries = 12
 
 // gate admits requests under an adaptive controller's limit. It is safe for concurrent use.
 type gate struct {
@@ -307,8 +308,8 @@ func (g *gate) try(ctx, wctx context.Context, do func(ctx context.Context) error
 	}()
 	for attempt := range maxBusyTries {
 		if attempt > 1 {
-			// Refused again: give the server a moment, outside the gate (25 ms, doubling, ≤ 1 s).
-			if serr := g.sleep(ctx, min(25*time.Millisecond<<(attempt-2), time.Second)); serr != nil {
+			// Refused again: give the server a moment, outside the gate (25 ms, doubling, ≤ 2 s).
+			if serr := g.sleep(ctx, min(25*time.Millisecond<<(attempt-2), 2*time.Second)); serr != nil {
 				return err
 			}
 		}

@@ -13,7 +13,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
 
-// TestApplyConvergesOnALiveServer writes 60 new deployments (60 flows) at the default ceiling
+// TestApplyConvergesOnALiveServer writes 30 new deployments (30 flows) at the default ceiling
 // to the live test server, SQLite-backed, which refuses concurrent writes with 503 "database
 // is locked": every deployment must be created, none may fail, and every write beyond one per
 // flow and one per deployment must be a retry of a refused one.
@@ -23,7 +23,7 @@ func TestApplyConvergesOnALiveServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 60
+	const n = 30
 	run := fmt.Sprintf("adaptive-%d", time.Now().UnixNano()%1e9)
 	var targets []Target
 	for i := range n {
@@ -46,7 +46,7 @@ func TestApplyConvergesOnALiveServer(t *testing.T) {
 	if got, want := writes-writesBefore, int64(2*n+refused); got != want {
 		t.Errorf("%d writes; want %d: one per flow, one per deployment and one per refusal (%d)", got, want, refused)
 	}
-	for i := 0; i < n; i += 15 {
+	for i := 0; i < n; i += 7 {
 		if _, err := c.ReadDeploymentByName(t.Context(), targets[i].FlowName, "dep"); err != nil {
 			t.Errorf("after Apply: %v", err)
 		}

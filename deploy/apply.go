@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
@@ -203,6 +204,8 @@ type ApplyOptions struct {
 
 	// gateDone, in tests, receives the writer's gate once every write is done.
 	gateDone func(*gate)
+	// busyWait, in tests, replaces the wait between tries of a write refused as busy.
+	busyWait func(ctx context.Context, d time.Duration) error
 }
 
 // DefaultConcurrency is the most deployments written at once unless told otherwise.
@@ -236,6 +239,9 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 		n = DefaultConcurrency
 	}
 	g := newGate(n)
+	if opts.busyWait != nil {
+		g.sleep = opts.busyWait
+	}
 	items := make([]report.Item, len(steps))
 	busy := make([]bool, len(steps))
 	// Flows first, each once.
@@ -256,14 +262,31 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 		fmt.Fprintf(w, format, a...)
 	}
 	var done atomic.Int64
-	g.run(ctx, len(steps), func(ctx context.Context, i int) error {
-		var err error
-		items[i], err = applyOne(ctx, api, steps[i], flowErr[steps[i].Target.FlowName])
-		return err
-	}, func(i int, err error) {
+	finished := func(i int, err error) {
 		busy[i] = prefect.IsBusy(err)
-		progress("[%d/%d] %s %s\n", done.Add(1), len(steps), items[i].Action, items[i].Name)
-	})
+		action := string(items[i].Action)
+		if busy[i] {
+			action = "server busy, to retry alone at the end:"
+		}
+		progress("[%d/%d] %s %s\n", done.Add(1), len(steps), action, items[i].Name)
+	}
+	// Only the steps that send a write go through the gate: the controller measures the server.
+	var writes []int
+	for i, s := range steps {
+		if ferr := flowErr[s.Target.FlowName]; ferr != nil || s.Action(false) == report.Unchanged {
+			var err error
+			items[i], err = applyOne(ctx, api, s, ferr)
+			finished(i, err)
+			continue
+		}
+		writes = append(writes, i)
+	}
+	g.run(ctx, len(writes), func(ctx context.Context, k int) error {
+		var err error
+		i := writes[k]
+		items[i], err = applyOne(ctx, api, steps[i], nil)
+		return err
+	}, func(k int, err error) { finished(writes[k], err) })
 	if refused, limit := g.stats(); refused > 0 {
 		progress("server busy: %d %s refused (429/503) and tried again; %d at a time at the end (at most %d)\n",
 			refused, plural(refused, "write"), limit, n)

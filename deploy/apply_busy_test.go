@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -140,8 +142,17 @@ func TestApplyRetriesBusyWritesAlone(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			// The writer waits (outside its gate) before each try through its gate but the first two.
+			var wantWaits int64
+			for _, r := range tt.refuse {
+				if prefect.IsBusy(&prefect.APIError{StatusCode: tt.status}) {
+					wantWaits += int64(max(0, min(r+1, maxBusyTries)-2))
+				}
+			}
 			api := newBusyAPI(tt.status, tt.refuse)
-			items := Apply(t.Context(), api, newSteps(12), ApplyOptions{Concurrency: 4})
+			var waits atomic.Int64
+			noWait := func(context.Context, time.Duration) error { waits.Add(1); return nil }
+			items := Apply(t.Context(), api, newSteps(12), ApplyOptions{Concurrency: 4, busyWait: noWait})
 			var failed []string
 			for _, it := range items {
 				switch {
@@ -158,6 +169,9 @@ func TestApplyRetriesBusyWritesAlone(t *testing.T) {
 				if got := api.calls[name]; got != want {
 					t.Errorf("%s: %d requests, want %d", name, got, want)
 				}
+			}
+			if got := waits.Load(); got != wantWaits {
+				t.Errorf("%d waits between tries, want %d", got, wantWaits)
 			}
 			for name := range tt.refuse {
 				if !strings.HasPrefix(name, "flow:") && api.calls[name] > maxBusyTries && api.loneCalls[name] == 0 {
