@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -105,7 +106,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "github-action":
 		err = runGitHubAction(ctx, env)
 	case "version", "--version":
-		fmt.Fprintln(env.Stdout, "prefect-deploy", Version)
+		fmt.Fprintln(env.Stdout, versionLine(debug.ReadBuildInfo()))
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usageText)
 	default:

@@ -52,6 +52,10 @@ func TestCases(t *testing.T) {
 			if spec, err := os.ReadFile(filepath.Join(dir, "git")); err == nil {
 				head = gitRepo(t, work, string(spec))
 			}
+			base := head
+			if b, err := os.ReadFile(filepath.Join(dir, "setup")); err == nil {
+				head = setup(t, work, live, string(b))
+			}
 			env := map[string]string{"PREFECT_API_URL": proxy, "PREFECT_CLIENT_MAX_RETRIES": "0", "PATH": os.Getenv("PATH")}
 			if b, err := os.ReadFile(filepath.Join(dir, "env")); err == nil {
 				for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
@@ -65,9 +69,11 @@ func TestCases(t *testing.T) {
 			})
 			got := fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", code, out.String(), errb.String())
 			got = normalize(got, work, live, proxy)
-			if head != "" {
-				got = strings.ReplaceAll(got, head, "$HEAD")
-				got = strings.ReplaceAll(got, head[:7], "$HEAD7")
+			for _, c := range []struct{ sha, name string }{{head, "$HEAD"}, {base, "$BASE"}} {
+				if c.sha != "" {
+					got = strings.ReplaceAll(got, c.sha, c.name)
+					got = strings.ReplaceAll(got, c.sha[:7], c.name+"7")
+				}
 			}
 			golden := filepath.Join(dir, "want.golden")
 			if *update {
@@ -99,6 +105,57 @@ func normalize(s, work, live, proxy string) string {
 	return uuidRE.ReplaceAllString(s, "$UUID")
 }
 
+// setup prepares a case in work before its command, one step a line, and returns the HEAD
+// commit after it ("" outside git):
+//
+//	deploy|promote ARGS   run the CLI against the live server (it may write; it must succeed)
+//	git ARGS              run git in work
+//	write PATH TEXT       write TEXT (with \n for new lines) to work/PATH
+func setup(t *testing.T, work, live, spec string) string {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSpace(spec), "\n") {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 0:
+		case fields[0] == "deploy" || fields[0] == "promote":
+			var out bytes.Buffer
+			env := map[string]string{"PREFECT_API_URL": live, "PATH": os.Getenv("PATH")}
+			if code := cli.Run(context.Background(), fields, cli.Env{Stdout: &out, Stderr: &out, Dir: work, Getenv: func(k string) string { return env[k] }}); code != 0 {
+				t.Fatalf("setup %q: exit %d\n%s", line, code, out.String())
+			}
+		case fields[0] == "git":
+			gitIn(t, work, fields[1:]...)
+		case fields[0] == "write" && len(fields) >= 2:
+			text := strings.TrimPrefix(strings.TrimPrefix(line, "write "+fields[1]), " ")
+			if err := os.WriteFile(filepath.Join(work, fields[1]), []byte(strings.ReplaceAll(text, `\n`, "\n")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			t.Fatalf("setup: unknown step %q", line)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(work, ".git")); err != nil {
+		return ""
+	}
+	return gitIn(t, work, "rev-parse", "HEAD")
+}
+
+// gitIn runs git in work with a fixed author, committer and date.
+func gitIn(t *testing.T, work string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=golden", "GIT_AUTHOR_EMAIL=golden@example.com",
+		"GIT_COMMITTER_NAME=golden", "GIT_COMMITTER_EMAIL=golden@example.com",
+		"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // gitRepo makes work a git repository as spec says, one directive a line, and returns the full
 // SHA of its HEAD:
 //
@@ -128,20 +185,7 @@ func gitRepo(t *testing.T, work, spec string) string {
 			t.Fatalf("git spec: unknown directive %q", k)
 		}
 	}
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = work
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=golden", "GIT_AUTHOR_EMAIL=golden@example.com",
-			"GIT_COMMITTER_NAME=golden", "GIT_COMMITTER_EMAIL=golden@example.com",
-			"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z",
-			"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	run := func(args ...string) string { t.Helper(); return gitIn(t, work, args...) }
 	run("init", "-q", "-b", branch)
 	run("add", "-A")
 	for _, u := range untracked {

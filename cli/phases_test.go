@@ -59,7 +59,7 @@ func TestDeployPhases(t *testing.T) {
 		t.Fatalf("phases (-want +got):\n%s", diff)
 	}
 	contains(t, sections[want[0]], name("etl")+"  flows.py:etl  (flows.py:", name("load-data.hourly")+"  flows.py:load")
-	contains(t, sections[want[1]], "+ "+name("etl")+" (new, flows.py:etl)", "+ "+name("load-data.nightly")+" (new, flows.py:load)")
+	contains(t, sections[want[1]], "+ "+name("etl")+" (new)\n      entrypoint: flows.py:etl", "+ "+name("load-data.nightly")+" (new)\n      entrypoint: flows.py:load")
 	contains(t, sections[want[2]], "[1/3] created ", "[3/3] created ", name("load-data.hourly"))
 	contains(t, sections["after"], "DEPLOYMENT", "3 deployments: 3 created")
 	if strings.Contains(sections["after"], "Changes for") {

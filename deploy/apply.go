@@ -386,6 +386,11 @@ func ItemFor(s *Step, dryRun bool) report.Item {
 	if s.Existing != nil {
 		it.ID = s.Existing.ID
 	}
+	spec := t.Spec
+	it.Spec = &spec
+	if s.Existing == nil && t.CopyOf != nil {
+		it.FromSource = prefect.Diff(&t.Spec, t.CopyOf)
+	}
 	return it
 }
 

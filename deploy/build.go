@@ -42,6 +42,9 @@ type Target struct {
 	Source string
 	// Commit and PackageVersion are the code version deployed.
 	Commit, PackageVersion string
+	// CopyOf is, for a promotion, the source deployment the target copies; a new target's plan
+	// lists what differs from it.
+	CopyOf *prefect.Deployment `json:"-"`
 }
 
 // Meta is the code version and naming context of a run.

@@ -17,6 +17,10 @@ type Change struct {
 	// From and To are short renderings of the stored and desired values.
 	From string `json:"from"`
 	To   string `json:"to"`
+	// Old and New are the stored and desired values themselves, for renderings that explain
+	// the change in words (a plan names the env keys and tags added or removed); nil when only
+	// the short renderings are known.
+	Old, New any `json:"-"`
 }
 
 // Diff compares a desired deployment with the one the server holds and returns the fields that
@@ -27,7 +31,7 @@ func Diff(want *DeploymentSpec, have *Deployment) []Change {
 	var out []Change
 	add := func(field string, from, to any) {
 		f, t := renderPair(from, to)
-		out = append(out, Change{Field: field, From: f, To: t})
+		out = append(out, Change{Field: field, From: f, To: t, Old: from, New: to})
 	}
 	if deref(have.Version) != want.Version {
 		add("version", deref(have.Version), want.Version)
@@ -69,7 +73,10 @@ func Diff(want *DeploymentSpec, have *Deployment) []Change {
 	if !jsonEqual(schemaOrDefault(have.ParameterSchema), schemaOrDefault(want.ParameterSchema)) {
 		add("parameter_openapi_schema", "…", "…")
 	}
-	diffJobVariables(have.JobVariables, want.JobVariables, add)
+	diffJobVariables(have.JobVariables, want.JobVariables, add, func(field string, from, to, old, new any) {
+		f, t := renderPair(from, to)
+		out = append(out, Change{Field: field, From: f, To: t, Old: old, New: new})
+	})
 	if !jsonEqual(orEmptyList(have.PullSteps), orEmptyList(want.PullSteps)) {
 		add("pull_steps", have.PullSteps, want.PullSteps)
 	}
@@ -80,14 +87,16 @@ func Diff(want *DeploymentSpec, have *Deployment) []Change {
 		add("concurrency_options", have.ConcurrencyOptions, want.ConcurrencyOptions)
 	}
 	if !equalSchedules(have.Schedules, want.Schedules) {
-		add("schedules", describeSchedules(have.Schedules), describeSchedules(want.Schedules))
+		f, t := renderPair(describeSchedules(have.Schedules), describeSchedules(want.Schedules))
+		out = append(out, Change{Field: "schedules", From: f, To: t, Old: have.Schedules, New: want.Schedules})
 	}
 	return out
 }
 
 // diffJobVariables reports job variables per top-level key, so a plan says "job_variables.env"
 // rather than the whole map.
-func diffJobVariables(have, want map[string]any, add func(string, any, any)) {
+// addRaw records a change whose short renderings (from, to) are not the values (old, new).
+func diffJobVariables(have, want map[string]any, add func(string, any, any), addRaw func(field string, from, to, old, new any)) {
 	keys := map[string]bool{}
 	for k := range have {
 		keys[k] = true
@@ -112,7 +121,7 @@ func diffJobVariables(have, want map[string]any, add func(string, any, any)) {
 				if from == to {
 					to = fmt.Sprint(to) + " (values changed)"
 				}
-				add("job_variables.env", from, to)
+				addRaw("job_variables.env", from, to, hv, wv)
 				continue
 			}
 			add("job_variables."+k, hv, wv)
@@ -224,6 +233,10 @@ func sameTime(a, b string) bool {
 	}
 	return ta.Equal(tb)
 }
+
+// DescribeSchedules renders schedules in one line for people, e.g.
+// "cron 0 2 * * * Europe/Berlin; every 3600s (inactive)"; "none" when there are none.
+func DescribeSchedules(s []DeploymentSchedule) string { return describeSchedules(s) }
 
 func describeSchedules(s []DeploymentSchedule) string {
 	var parts []string

@@ -367,7 +367,7 @@ func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.T
 	return deploy.Target{
 		Name: tn, FlowName: s.flowName, Spec: spec,
 		Triggers: triggers, TriggersSet: true, PausedSet: true, ScheduleActiveSet: activeSet,
-		Source: d.Name, Commit: s.commit, PackageVersion: s.version,
+		Source: d.Name, Commit: s.commit, PackageVersion: s.version, CopyOf: &d,
 	}, nil
 }
 

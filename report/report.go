@@ -61,6 +61,11 @@ type Item struct {
 	Error string `json:"error,omitempty"`
 	// Reason is why a deployment is (or would be) deleted by pruning.
 	Reason string `json:"reason,omitempty"`
+	// Spec is the desired deployment, for plans that describe a new one (pool, code source,
+	// schedules, env var names); nil when unknown.
+	Spec *prefect.DeploymentSpec `json:"-"`
+	// FromSource lists, for a promotion's new target, what differs from the source deployment.
+	FromSource []prefect.Change `json:"-"`
 }
 
 // Report is the outcome of one run.
@@ -120,46 +125,6 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
-}
-
-// WritePlan writes, per deployment, what will change and which fields.
-func (r *Report) WritePlan(w io.Writer) {
-	for _, p := range r.WorkPools {
-		switch p.Action {
-		case Created, WouldCreate:
-			if p.Entrypoint != "" {
-				fmt.Fprintf(w, "  + %s (new, %s)\n", p.Name, p.Entrypoint)
-			} else {
-				fmt.Fprintf(w, "  + %s (new)\n", p.Name)
-			}
-		default:
-			writePlanItem(w, p)
-		}
-	}
-	for _, d := range r.Deployments {
-		writePlanItem(w, d)
-	}
-}
-
-// writePlanItem writes one item of the plan.
-func writePlanItem(w io.Writer, d Item) {
-	switch d.Action {
-	case Unchanged:
-		fmt.Fprintf(w, "  = %s (unchanged)\n", d.Name)
-	case Created, WouldCreate:
-		fmt.Fprintf(w, "  + %s (new, %s)\n", d.Name, d.Entrypoint)
-	case Updated, WouldUpdate:
-		fmt.Fprintf(w, "  ~ %s\n", d.Name)
-		for _, c := range d.Changes {
-			fmt.Fprintf(w, "      %s: %s -> %s\n", c.Field, c.From, c.To)
-		}
-	case Skipped:
-		fmt.Fprintf(w, "  - %s (skipped: %s)\n", d.Name, d.Error)
-	case Deleted, WouldDelete:
-		fmt.Fprintf(w, "  - %s (delete: %s)\n", d.Name, d.Reason)
-	case Failed, WouldBeRefused:
-		fmt.Fprintf(w, "  ! %s: %s\n", d.Name, d.Error)
-	}
 }
 
 // WriteTable writes the final table: one row per deployment, then the counts.

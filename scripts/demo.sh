@@ -34,6 +34,7 @@ if [ "${1:-}" != "--inside" ]; then
 
   say "1. A flows repository: examples/ copied to a temporary git repo with a local 'origin'"
   cp -R "$root/examples" "$tmp/work"
+  printf '[project]\nname = "examples"\nversion = "0.1.0"\n' > "$tmp/work/pyproject.toml"
   "${git[@]}" -C "$tmp/work" init -q
   "${git[@]}" -C "$tmp/work" add -A
   "${git[@]}" -C "$tmp/work" commit -q -m "initial"
@@ -47,7 +48,7 @@ if [ "${1:-}" != "--inside" ]; then
   # prefect-server.sh sets PREFECT_LOGGING_LEVEL=WARNING for the server and the worker; flow runs
   # must still send their INFO lines (DEPLOYMENT_NAME=..., CODE_MARK=...) to the server.
   export PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL=INFO
-  "$root/scripts/prefect-server.sh" --worker demo-pool -- "$0" --inside "$tmp/work"
+  "$root/scripts/prefect-server.sh" --ui --worker demo-pool -- "$0" --inside "$tmp/work"
   echo
   echo "demo: OK"
   exit 0
@@ -56,12 +57,22 @@ fi
 # --inside WORKDIR: runs under scripts/prefect-server.sh, which exports PREFECT_API_URL.
 work="$2"
 cd "$work"
-sha=$(git rev-parse HEAD)
-deploy=("$bin" deploy --env dev --branch main --commit "$sha" --package-version 0.1.0)
+deploy=("$bin" deploy --env dev)
 
-say "3. Deploy to dev"
-echo "\$ prefect-deploy deploy --env dev --branch main --commit ${sha:0:12}... --package-version 0.1.0"
-"${deploy[@]}"
+say "3. Deploy to dev (project from the config, branch and commit from git, version from pyproject.toml)"
+echo "\$ prefect-deploy deploy --env dev"
+out=$("${deploy[@]}")
+echo "$out"
+# The table's links lead into the server's UI: check the first one opens.
+link=$(grep -Eo 'http://[^ ]+/deployments/deployment/[0-9a-f-]+' <<<"$out" | head -n 1)
+python3 - "$link" <<'PY'
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=30) as resp:
+    body = resp.read(4096).decode("utf-8", "replace")
+if resp.status != 200 or "<html" not in body.lower():
+    sys.exit(f"demo: the UI link {sys.argv[1]} does not open the Prefect UI (HTTP {resp.status})")
+print(f"UI link opens: {sys.argv[1]}")
+PY
 
 say "4. Run write-report.hourly through the worker"
 python3 - "$PREFECT_API_URL" "examples--main--write-report.hourly--dev" <<'PY'

@@ -2,28 +2,31 @@
 # Runs a throwaway local Prefect server (SQLite in a temporary PREFECT_HOME, loopback only)
 # around a command, then stops it and removes its home:
 #
-#   scripts/prefect-server.sh [--worker POOL] -- COMMAND [ARGS...]
+#   scripts/prefect-server.sh [--ui] [--worker POOL] -- COMMAND [ARGS...]
 #
 # While COMMAND runs, PREFECT_API_URL and PREFECT_TEST_API_URL point at the server.
 # With --worker POOL, a process work pool POOL is created and a `prefect worker` polls it.
+# With --ui, the server also serves the Prefect UI (off by default: tests need only the API).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pool=""
+ui=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --worker) pool="$2"; shift 2 ;;
+    --ui) ui=true; shift ;;
     --) shift; break ;;
-    *) echo "usage: $0 [--worker POOL] -- COMMAND [ARGS...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--ui] [--worker POOL] -- COMMAND [ARGS...]" >&2; exit 2 ;;
   esac
 done
-[ $# -gt 0 ] || { echo "usage: $0 [--worker POOL] -- COMMAND [ARGS...]" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: $0 [--ui] [--worker POOL] -- COMMAND [ARGS...]" >&2; exit 2; }
 
 bin=$("$root/scripts/venv.sh")
 home=$(mktemp -d "${TMPDIR:-/tmp}/prefect-home.XXXXXX")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 url="http://127.0.0.1:$port/api"
 export PREFECT_HOME="$home"
-export PREFECT_SERVER_ANALYTICS_ENABLED=false PREFECT_UI_ENABLED=false PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT=false
+export PREFECT_SERVER_ANALYTICS_ENABLED=false PREFECT_UI_ENABLED=$ui PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT=false
 export PREFECT_LOGGING_LEVEL=WARNING
 # The scheduler keeps 5 future runs per schedule (Prefect's default, 100, makes a throwaway
 # SQLite server spend its 2 cores inserting runs nobody will wait for) and looks every 10 s
