@@ -93,6 +93,7 @@ func TestWritePlan(t *testing.T) {
 		{Name: "shop--main--f-same--dev", Action: Unchanged},
 		{Name: "shop--main--g-skipped--prod", Action: Skipped, Error: "no deployment of flow \"g\" in dev"},
 		{Name: "shop--main--h-failed--dev", Action: Failed, Error: "HTTP 422: stream_output: not a boolean"},
+		{Name: "shop--old-branch--etl--dev", Action: WouldDelete, Reason: "branch old-branch is gone from the remote"},
 	}}
 	var b bytes.Buffer
 	rep.WritePlan(&b)
