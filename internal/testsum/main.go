@@ -38,7 +38,7 @@ func main() {
 func summarize(r io.Reader, w io.Writer) (bool, error) {
 	var passed, failed, skipped, pkgFailed int
 	testFailed := map[string]bool{} // package → some test failed
-	buf := map[string][]string{}     // package/test → its output so far
+	buf := map[string][]string{}    // package/test → its output so far
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
