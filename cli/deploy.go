@@ -264,6 +264,8 @@ func runFlows(args []string, env Env) error {
 	root := fs.String("source-root", "", "directory scanned for flows (default: config source_root, else .)")
 	cfgPath := fs.String("config", "", "config file (default: "+config.DefaultFileName+" when present)")
 	format := fs.String("output", "text", "text or json")
+	var exclude multiFlag
+	fs.Var(&exclude, "exclude", "directory name or glob that flow discovery skips (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -289,9 +291,14 @@ func runFlows(args []string, env Env) error {
 	if env.Dir != "" && !filepath.IsAbs(r) {
 		r = filepath.Join(env.Dir, r)
 	}
-	res, err := discover.Discover(r, discover.Options{})
+	res, err := discover.Discover(r, discover.Options{Exclude: exclude})
 	if err != nil {
 		return fmt.Errorf("failed to discover flows under %q: %w", r, err)
+	}
+	// The entrypoints deploy records: relative to the repository root.
+	ep := deploy.EntrypointFunc(r)
+	for i := range res.Flows {
+		res.Flows[i].Entrypoint = ep(res.Flows[i])
 	}
 	dups := res.Duplicates()
 	if *format == "json" {
@@ -319,10 +326,10 @@ func runFlows(args []string, env Env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	fmt.Fprintf(env.Stdout, "%d flows under %s\n", len(res.Flows), r)
+	fmt.Fprintf(env.Stdout, "%s under %s\n", report.Count(len(res.Flows), "flow"), r)
 	for _, fl := range res.Flows {
 		desc := strings.SplitN(fl.Description, "\n", 2)[0]
-		fmt.Fprintf(env.Stdout, "  %-30s %s  (%s:%d)", fl.Name, fl.Entrypoint, fl.File, fl.Line)
+		fmt.Fprintf(env.Stdout, "  %-30s %s  (line %d)", fl.Name, fl.Entrypoint, fl.Line)
 		if desc != "" {
 			fmt.Fprintf(env.Stdout, "  %s", desc)
 		}

@@ -286,9 +286,31 @@ func checkCron(expr string) error {
 	}
 	fields[4] = strings.Join(dow, ",")
 	if _, err := cronParser.Parse(strings.Join(fields, " ")); err != nil {
-		return fmt.Errorf("invalid cron expression %q: %v", expr, err)
+		return fmt.Errorf("invalid cron expression %q: %s", expr, cronFieldProblem(fields, strings.Fields(expr)))
 	}
 	return nil
+}
+
+// cronFields names the five fields of a cron expression and what each accepts.
+var cronFields = []struct{ name, accepts string }{
+	{"minute", "0-59"},
+	{"hour", "0-23"},
+	{"day-of-month", "1-31 or L"},
+	{"month", "1-12 or JAN-DEC"},
+	{"day-of-week", "0-7 or SUN-SAT (5#2: the second Friday)"},
+}
+
+// cronFieldProblem names the first field of a rejected expression that the parser refuses on
+// its own, in words rather than the parser's (written is the expression as the user wrote it).
+func cronFieldProblem(fields, written []string) string {
+	for i := range fields {
+		probe := []string{"*", "*", "*", "*", "*"}
+		probe[i] = fields[i]
+		if _, err := cronParser.Parse(strings.Join(probe, " ")); err != nil {
+			return fmt.Sprintf("the %s field %q is not valid: use %s, *, a list a,b, a range a-b or a step */n", cronFields[i].name, written[i], cronFields[i].accepts)
+		}
+	}
+	return "the fields do not form a valid schedule"
 }
 
 // checkRRule reports whether s parses as an RFC 5545 recurrence rule, either

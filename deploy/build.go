@@ -151,6 +151,8 @@ type BuildInput struct {
 func Build(in BuildInput) ([]Target, error) {
 	var targets []Target
 	var problems []string
+	shared := map[string][]*sharedProblem{}
+	var sharedOrder []string
 	for _, f := range in.Flows {
 		variants := in.Config.Variants(f.Name)
 		if len(variants) == 0 {
@@ -158,6 +160,13 @@ func Build(in BuildInput) ([]Target, error) {
 		}
 		for _, v := range variants {
 			t, err := buildOne(in, f, v)
+			if sp, ok := err.(*sharedProblem); ok {
+				if len(shared[sp.msg]) == 0 {
+					sharedOrder = append(sharedOrder, sp.msg)
+				}
+				shared[sp.msg] = append(shared[sp.msg], sp)
+				continue
+			}
 			if err != nil {
 				problems = append(problems, err.Error())
 				continue
@@ -165,11 +174,30 @@ func Build(in BuildInput) ([]Target, error) {
 			targets = append(targets, t)
 		}
 	}
+	// A setting missing for every deployment is said once, not once per deployment.
+	for _, msg := range sharedOrder {
+		ps := shared[msg]
+		if len(ps) == 1 {
+			problems = append(problems, ps[0].Error())
+			continue
+		}
+		names := make([]string, 0, len(ps))
+		for _, p := range ps {
+			names = append(names, p.name)
+		}
+		problems = append(problems, fmt.Sprintf("%d deployments (%s): %s", len(ps), describeUsers(names), msg))
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	return targets, nil
 }
+
+// sharedProblem is a problem that usually concerns every deployment at once (no work pool, no
+// way for workers to get the code); Build reports it once for all of them.
+type sharedProblem struct{ where, name, msg string }
+
+func (p *sharedProblem) Error() string { return p.where + ": " + p.msg }
 
 func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 	m := in.Meta
@@ -186,14 +214,14 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 
 	cs, err := codeSource(in, s)
 	if err != nil {
-		return Target{}, fmt.Errorf("%s: %w", where, err)
+		return Target{}, &sharedProblem{where: where, name: full, msg: err.Error()}
 	}
 	image := in.Image
 	if image == "" && s.Image != nil {
 		image = *s.Image
 	}
 	if cs.Type == config.CodeSourceImage && image == "" {
-		return Target{}, fmt.Errorf("%s: code_source is image but no image is set: pass --image or set image in the config", where)
+		return Target{}, &sharedProblem{where: where, name: full, msg: "code_source is image but no image is set: pass --image or set image in the config"}
 	}
 
 	jobVars := s.JobVariables // Resolve returns a copy, free to change
@@ -210,7 +238,7 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 		pool = *s.WorkPool
 	}
 	if pool == "" {
-		return Target{}, fmt.Errorf("%s: no work pool: set work_pool in the config (defaults or environments.%s) or pass --work-pool", where, m.Env)
+		return Target{}, &sharedProblem{where: where, name: full, msg: fmt.Sprintf("no work pool: set work_pool in the config (defaults or environments.%s) or pass --work-pool", m.Env)}
 	}
 
 	desc := f.Description

@@ -132,7 +132,11 @@ func Discover(root string, cfg *config.File, selected, exclude []string) (*Disco
 			if fl := cfg.Flows[key]; fl != nil && fl.Line > 0 {
 				where = fmt.Sprintf("%s:%d", cfg.Path, fl.Line)
 			}
-			problems = append(problems, fmt.Sprintf("%s: flows.%s: no such flow under %q; flows found: %s", where, key, displayRoot(root), listOrNone(names)))
+			hint := ""
+			if sug := config.Suggest(key, names); sug != "" {
+				hint = fmt.Sprintf("did you mean %q? ", sug)
+			}
+			problems = append(problems, fmt.Sprintf("%s: flows.%s: no such flow under %q; %sflows found: %s", where, key, displayRoot(root), hint, listOrNone(names)))
 		}
 	}
 	want := map[string]bool{}
@@ -148,7 +152,14 @@ func Discover(root string, cfg *config.File, selected, exclude []string) (*Disco
 		}
 		std := naming.StandardizeFlow(s)
 		if _, ok := byName[std]; !ok {
-			problems = append(problems, fmt.Sprintf("--flows: no flow named %q under %q; flows found: %s", s, displayRoot(root), listOrNone(names)))
+			std = foldedMatch(std, names) // "ETL" selects etl, as flow names match elsewhere
+		}
+		if _, ok := byName[std]; !ok {
+			hint := ""
+			if sug := config.Suggest(s, names); sug != "" {
+				hint = fmt.Sprintf("did you mean %q? ", sug)
+			}
+			problems = append(problems, fmt.Sprintf("--flows: no flow named %q under %q; %sflows found: %s", s, displayRoot(root), hint, listOrNone(names)))
 			continue
 		}
 		want[std] = true
@@ -170,6 +181,31 @@ func Discover(root string, cfg *config.File, selected, exclude []string) (*Disco
 		})
 	}
 	return out, nil
+}
+
+// foldedMatch returns the one name in names equal to std when case is ignored, else std.
+func foldedMatch(std string, names []string) string {
+	match := ""
+	for _, n := range names {
+		if strings.EqualFold(n, std) {
+			if match != "" {
+				return std // ambiguous: only the exact spelling selects
+			}
+			match = n
+		}
+	}
+	if match == "" {
+		return std
+	}
+	return match
+}
+
+// EntrypointFunc returns the function that gives a discovered flow's entrypoint as deploy
+// records it: relative to the repository root (the git top level of root), which is where a git
+// clone or the image's working directory puts the worker; relative to root outside git.
+func EntrypointFunc(root string) func(discover.Flow) string {
+	repoRoot := gitTopLevel(root)
+	return func(f discover.Flow) string { return entrypoint(repoRoot, root, f) }
 }
 
 // entrypoint makes a flow's entrypoint relative to the repository root, which is where a git

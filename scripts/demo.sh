@@ -67,7 +67,9 @@ echo "$out"
 link=$(grep -Eo 'http://[^ ]+/deployments/deployment/[0-9a-f-]+' <<<"$out" | head -n 1)
 python3 - "$link" <<'PY'
 import sys, urllib.request
-with urllib.request.urlopen(sys.argv[1], timeout=30) as resp:
+# As a browser asks: the UI serves its pages to HTML navigation.
+req = urllib.request.Request(sys.argv[1], headers={"Accept": "text/html"})
+with urllib.request.urlopen(req, timeout=30) as resp:
     body = resp.read(4096).decode("utf-8", "replace")
 if resp.status != 200 or "<html" not in body.lower():
     sys.exit(f"demo: the UI link {sys.argv[1]} does not open the Prefect UI (HTTP {resp.status})")
