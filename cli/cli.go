@@ -226,8 +226,47 @@ func newClient(ctx context.Context, env Env) (*prefect.Client, error) {
 	return c, nil
 }
 
-// output prints a report in the chosen format.
-func output(rep *report.Report, format string, env Env) {
+// showPlan returns the ApplyOptions.OnPlan that prints the plan before the writes start (text
+// output without phases; with phases the plan has its own group), and reports through shown
+// whether it printed one.
+func showPlan(env Env, format string, dryRun bool, shown *bool) func(*report.Report) {
+	if format != "text" || dryRun || env.Phase != nil {
+		return nil
+	}
+	return func(plan *report.Report) {
+		for _, d := range plan.Deployments {
+			if d.Action != report.Unchanged {
+				fmt.Fprintf(env.Stdout, "Changes for %s:\n", describeTarget(plan))
+				plan.WritePlan(env.Stdout)
+				fmt.Fprintln(env.Stdout)
+				*shown = true
+				return
+			}
+		}
+	}
+}
+
+// progressOut is where progress goes: stderr for text output of a run that writes.
+func progressOut(env Env, format string, dryRun bool) io.Writer {
+	if format != "text" || dryRun {
+		return nil
+	}
+	return env.Stderr
+}
+
+// isTerminal reports whether w is a terminal (a live progress line is shown there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// output prints a report in the chosen format; planShown says the plan was printed already,
+// before the writes.
+func output(rep *report.Report, format string, env Env, planShown bool) {
 	if format == "json" {
 		_ = rep.WriteJSON(env.Stdout)
 		return
@@ -247,7 +286,7 @@ func output(rep *report.Report, format string, env Env) {
 			changed = true
 		}
 	}
-	if changed && env.Phase == nil { // with phases, the plan was shown in its own group
+	if changed && env.Phase == nil && !planShown { // with phases, the plan was shown in its own group
 		fmt.Fprintf(env.Stdout, "Changes for %s:\n", describeTarget(rep))
 		rep.WritePlan(env.Stdout)
 		fmt.Fprintln(env.Stdout)

@@ -114,9 +114,7 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 		return nil, err
 	}
 	rep := &report.Report{Command: f.command, Env: opts.Meta.Env, DryRun: f.dryRun, Warnings: warnings, Server: c.Config().APIURL}
-	if f.output == "text" && !f.dryRun {
-		opts.Progress = env.Stderr
-	}
+	opts.Progress = progressOut(env, f.output, f.dryRun)
 	var api deploy.API = c
 	if opts.Config != nil && len(opts.Config.WorkPools) > 0 && guard == nil { // rollback leaves pools alone
 		if api, err = ensurePools(ctx, c, rep, opts.Config.WorkPools, f.dryRun, env); err != nil {
@@ -130,7 +128,9 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 			return rep, err
 		}
 	}
-	ao := deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress, Phase: env.Phase, Log: env.phaseLog()}
+	var planShown bool
+	ao := deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress,
+		ProgressTTY: isTerminal(env.Stderr), OnPlan: showPlan(env, f.output, f.dryRun, &planShown), Phase: env.Phase, Log: env.phaseLog()}
 	if guard == nil {
 		err = deploy.Execute(ctx, api, rep, targets, f.dryRun, ao)
 	} else {
@@ -144,7 +144,7 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 				rep.DryRun = true
 				deploy.Finish(ctx, api, rep, steps, true, ao)
 				env.phase("")
-				output(rep, f.output, env)
+				output(rep, f.output, env, false)
 				return rep, err
 			}
 		}
@@ -157,7 +157,7 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 		return rep, err
 	}
 	env.phase("")
-	output(rep, f.output, env)
+	output(rep, f.output, env, planShown)
 	if rep.Failed() {
 		return rep, errFailedDeployments
 	}

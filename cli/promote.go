@@ -68,10 +68,12 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	if err != nil {
 		return nil, err
 	}
+	var planShown bool
 	rep, err := promote.Run(ctx, c, promote.Options{
 		SourceEnv: sourceEnv, Env: meta.Env, Project: meta.Project, Branch: meta.Branch,
 		Flows: splitList(flows), ReleaseVersion: release, AllowDowngrade: allowDowngrade, SkipMissing: skipMissing,
 		Config: cfg, EnvVars: kv, DryRun: dryRun, Concurrency: concurrency, Phase: env.Phase, Log: env.phaseLog(),
+		Progress: progressOut(env, format, dryRun), ProgressTTY: isTerminal(env.Stderr), OnPlan: showPlan(env, format, dryRun, &planShown),
 	})
 	if rep != nil {
 		rep.Server = c.Config().APIURL
@@ -81,7 +83,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 		return rep, err
 	}
 	env.phase("")
-	output(rep, format, env)
+	output(rep, format, env, planShown)
 	if rep.Failed() {
 		return rep, errFailedDeployments
 	}

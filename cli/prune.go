@@ -155,7 +155,7 @@ func runPrune(ctx context.Context, args []string, env Env) (*report.Report, erro
 		return rep, err
 	}
 	env.phase("")
-	output(rep, f.output, env)
+	output(rep, f.output, env, false)
 	if rep.Failed() {
 		return rep, errFailedDeployments
 	}

@@ -193,8 +193,12 @@ type ApplyOptions struct {
 	// adapts: it adds requests in flight while throughput improves and sheds them when the
 	// server refuses requests as busy or slows down.
 	Concurrency int
-	// Progress receives one line per finished deployment on long runs (nil: none).
-	Progress io.Writer
+	// Progress receives, on runs of 10 writes or more, how far the writes are (report.Meter):
+	// one line rewritten in place when ProgressTTY, else a line every report.MeterInterval.
+	Progress    io.Writer
+	ProgressTTY bool
+	// OnPlan, when set, receives the plan once it is made and before anything is written.
+	OnPlan func(plan *report.Report)
 	// Phase, when set, is called as each phase of a run begins (planning, applying) with a
 	// short title; the GitHub Action turns each phase into a collapsible log group.
 	Phase func(title string)
@@ -248,18 +252,21 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 	flowErr := ensureFlows(ctx, api, steps, g)
 	var progressMu sync.Mutex
 	progress := func(format string, a ...any) {
-		w := opts.Progress
-		if opts.Log != nil {
-			w = opts.Log
-		} else if len(steps) < 10 {
-			w = nil
-		}
-		if w == nil {
+		if opts.Log == nil {
 			return
 		}
 		progressMu.Lock()
 		defer progressMu.Unlock()
-		fmt.Fprintf(w, format, a...)
+		fmt.Fprintf(opts.Log, format, a...)
+	}
+	var meter *report.Meter
+	if opts.Log == nil && opts.Progress != nil {
+		if n := changing(steps); n >= 10 {
+			meter = report.NewMeter(opts.Progress, opts.ProgressTTY, n)
+		}
+	}
+	if meter != nil {
+		defer meter.Finish()
 	}
 	var done atomic.Int64
 	finished := func(i int, err error) {
@@ -269,6 +276,13 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 			action = "server busy, to retry alone at the end:"
 		}
 		progress("[%d/%d] %s %s\n", done.Add(1), len(steps), action, items[i].Name)
+		if meter != nil && items[i].Action != report.Unchanged {
+			if busy[i] {
+				meter.Retrying(1)
+			} else {
+				meter.Done(items[i].Action == report.Failed)
+			}
+		}
 	}
 	// Only the steps that send a write go through the gate: the controller measures the server.
 	var writes []int
@@ -315,6 +329,10 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 		}
 		items[i], _ = applyOne(ctx, api, s, ferr)
 		progress("[retry] %s %s\n", items[i].Action, items[i].Name)
+		if meter != nil {
+			meter.Retrying(-1)
+			meter.Done(items[i].Action == report.Failed)
+		}
 	}
 	return items
 }

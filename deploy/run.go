@@ -295,12 +295,18 @@ func Finish(ctx context.Context, api API, rep *report.Report, steps []*Step, dry
 		rep.Finish()
 		return
 	}
-	if ao.Log != nil {
-		plan := &report.Report{}
+	if ao.Log != nil || ao.OnPlan != nil {
+		plan := &report.Report{Command: rep.Command, Env: rep.Env, SourceEnv: rep.SourceEnv}
 		for _, s := range steps {
 			plan.Deployments = append(plan.Deployments, ItemFor(s, true))
 		}
-		plan.WritePlan(ao.Log)
+		if ao.Log != nil {
+			plan.WritePlan(ao.Log)
+		}
+		if ao.OnPlan != nil {
+			plan.Finish()
+			ao.OnPlan(plan)
+		}
 	}
 	n := changing(steps)
 	ao.phase("Apply %s (%d unchanged)", report.Count(n, "change"), len(steps)-n)

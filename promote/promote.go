@@ -62,6 +62,11 @@ type Options struct {
 	// Log, when set, receives each phase's details: the sources found, the plan, then one
 	// line per deployment as it is written.
 	Log io.Writer
+	// Progress, ProgressTTY and OnPlan are passed to deploy.ApplyOptions: how far the writes
+	// are, and the plan before anything is written.
+	Progress    io.Writer
+	ProgressTTY bool
+	OnPlan      func(plan *report.Report)
 }
 
 func (o Options) phase(format string, a ...any) {
@@ -138,7 +143,8 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 	if len(problems) > 0 {
 		return rep, errors.New(strings.Join(problems, "\n"))
 	}
-	deploy.Finish(ctx, api, rep, steps, opts.DryRun, deploy.ApplyOptions{Concurrency: opts.Concurrency, Phase: opts.Phase, Log: opts.Log})
+	deploy.Finish(ctx, api, rep, steps, opts.DryRun, deploy.ApplyOptions{Concurrency: opts.Concurrency, Phase: opts.Phase, Log: opts.Log,
+		Progress: opts.Progress, ProgressTTY: opts.ProgressTTY, OnPlan: opts.OnPlan})
 	rep.Deployments = append(rep.Deployments, skipped...)
 	rep.Finish()
 	return rep, nil
