@@ -40,6 +40,10 @@ const (
 	inTo               = "to"
 	inBranchDeleted    = "branch-deleted"
 	inRemoteBranches   = "remote-branches"
+	inWorkPool         = "work-pool"
+	inExclude          = "exclude"
+	inYAMLSelect       = "prefect-yaml-select"
+	inYAMLNaming       = "prefect-yaml-naming"
 	inAPIURL           = "prefect-api-url"
 	inAPIKey           = "prefect-api-key"
 	inAuthString       = "prefect-api-auth-string"
@@ -80,6 +84,10 @@ var commandOnly = map[string][]string{
 	inTo:             {CommandRollback},
 	inBranchDeleted:  {CommandPrune},
 	inRemoteBranches: {CommandPrune},
+	inWorkPool:       deployLike,
+	inExclude:        deployLike,
+	inYAMLSelect:     deployLike,
+	inYAMLNaming:     deployLike,
 }
 
 var (
@@ -243,6 +251,27 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 			}
 			flag("prefect-yaml", line.text)
 		}
+	}
+	if v := single(inWorkPool); applies(inWorkPool, v) {
+		flag("work-pool", v)
+	}
+	if v := input(a, inExclude); applies(inExclude, v) {
+		for _, line := range lines(v) {
+			if _, err := path.Match(line.text, ""); err != nil {
+				bad("input %s, line %d: bad glob %q: %w", inExclude, line.n, line.text, err)
+				continue
+			}
+			flag("exclude", line.text)
+		}
+	}
+	if v := single(inYAMLSelect); applies(inYAMLSelect, v) {
+		flag("prefect-yaml-select", v)
+	}
+	if v := single(inYAMLNaming); applies(inYAMLNaming, v) {
+		if v != "" && v != "keep" && v != "product" {
+			bad("input %s: want keep or product, got %q", inYAMLNaming, v)
+		}
+		flag("prefect-yaml-naming", v)
 	}
 	if v := input(a, inStepOutputs); applies(inStepOutputs, v) {
 		for _, line := range lines(v) {
