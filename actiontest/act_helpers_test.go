@@ -374,13 +374,37 @@ type ghDeployment struct {
 	States []string `json:"-"`
 }
 
-// fakeGitHub records GitHub Deployments API calls.
+// fakeGitHub records GitHub Deployments API calls and keeps pull request comments (issue
+// comments API: list, create, update), answering in the shapes GitHub documents.
 type fakeGitHub struct {
-	srv   *httptest.Server
-	mu    sync.Mutex
-	deps  []*ghDeployment // by id - 1
-	taken int             // deps returned by take so far
-	errs  []string
+	srv      *httptest.Server
+	mu       sync.Mutex
+	deps     []*ghDeployment // by id - 1
+	taken    int             // deps returned by take so far
+	errs     []string
+	comments []*ghComment
+	calls    []string // comment API calls, e.g. "list 8", "create 8", "update 1"
+}
+
+// ghComment is a comment on a pull request.
+type ghComment struct {
+	ID     int    `json:"id"`
+	Issue  int    `json:"-"`
+	Body   string `json:"body"`
+	Edited int    `json:"-"`
+}
+
+// commentState returns the pull request's comments and the comment API calls so far.
+func (f *fakeGitHub) commentState(issue int) ([]ghComment, []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []ghComment
+	for _, c := range f.comments {
+		if c.Issue == issue {
+			out = append(out, *c)
+		}
+	}
+	return out, append([]string(nil), f.calls...)
 }
 
 func newFakeGitHub(t *testing.T) *fakeGitHub {
@@ -430,6 +454,66 @@ func newFakeGitHub(t *testing.T) *fakeGitHub {
 		f.deps[id-1].States = append(f.deps[id-1].States, s.State)
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprintf(w, `{"id": %d, "state": %q}`, id*100, s.State)
+	})
+	mux.HandleFunc("GET /repos/acme/flows/issues/{n}/comments", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if !check(r) {
+			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
+			return
+		}
+		var n int
+		fmt.Sscan(r.PathValue("n"), &n)
+		f.calls = append(f.calls, fmt.Sprintf("list %d", n))
+		list := []map[string]any{}
+		for _, c := range f.comments {
+			if c.Issue == n {
+				list = append(list, map[string]any{"id": c.ID, "body": c.Body, "user": map[string]any{"login": "github-actions[bot]", "type": "Bot"},
+					"html_url": fmt.Sprintf("https://github.com/acme/flows/pull/%d#issuecomment-%d", n, c.ID)})
+			}
+		}
+		_ = json.NewEncoder(w).Encode(list)
+	})
+	mux.HandleFunc("POST /repos/acme/flows/issues/{n}/comments", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if !check(r) {
+			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
+			return
+		}
+		var n int
+		fmt.Sscan(r.PathValue("n"), &n)
+		var in ghComment
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &in); err != nil || in.Body == "" {
+			f.errs = append(f.errs, fmt.Sprintf("comment body %q: %v", b, err))
+		}
+		c := &ghComment{ID: len(f.comments) + 1, Issue: n, Body: in.Body}
+		f.comments = append(f.comments, c)
+		f.calls = append(f.calls, fmt.Sprintf("create %d", n))
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"id": %d, "body": %q, "user": {"login": "github-actions[bot]"}}`, c.ID, c.Body)
+	})
+	mux.HandleFunc("PATCH /repos/acme/flows/issues/comments/{id}", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if !check(r) {
+			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
+			return
+		}
+		var id int
+		fmt.Sscan(r.PathValue("id"), &id)
+		if id < 1 || id > len(f.comments) {
+			http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
+			return
+		}
+		var in ghComment
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &in)
+		c := f.comments[id-1]
+		c.Body, c.Edited = in.Body, c.Edited+1
+		f.calls = append(f.calls, fmt.Sprintf("update %d", id))
+		fmt.Fprintf(w, `{"id": %d, "body": %q, "user": {"login": "github-actions[bot]"}}`, c.ID, c.Body)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()

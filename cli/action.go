@@ -53,6 +53,24 @@ func runGitHubAction(ctx context.Context, env Env) error {
 		rep, runErr = runRollback(ctx, args[1:], env)
 	case ghaction.CommandPrune:
 		rep, runErr = runPrune(ctx, args[1:], env)
+	case ghaction.CommandPreview:
+		pr, err := ghaction.PullRequestFromEvent(a)
+		if err != nil {
+			phases.End()
+			_ = ghaction.Publish(a, nil, err, cfgFile)
+			return err
+		}
+		if pr.Closed() {
+			rep, runErr = runPrune(ctx, append(args[1:], "--branch-deleted"), env)
+		} else {
+			rep, runErr = runDeploy(ctx, append(args[1:], "--prune"), env)
+		}
+		phases.End()
+		if err := ghaction.Publish(a, rep, runErr, cfgFile); err != nil {
+			a.Warningf("failed to publish the outcome: %v", err)
+		}
+		commentPreview(ctx, a, pr, flagValue(args, "--env", ""), rep, runErr)
+		return runErr
 	default:
 		rep, runErr = runDeploy(ctx, args[1:], env)
 	}
@@ -70,6 +88,28 @@ func runGitHubAction(ctx context.Context, env Env) error {
 		recordGitHubDeployment(ctx, a, token, rep, ref)
 	}
 	return runErr
+}
+
+// commentPreview keeps the pull request's sticky preview comment up to date; a failure there is
+// a warning: the Prefect side has been reported truthfully already.
+func commentPreview(ctx context.Context, a *githubactions.Action, pr ghaction.PullRequest, envName string, rep *report.Report, runErr error) {
+	token, _, _ := ghaction.GitHubDeployments(a)
+	gh, err := ghaction.NewGitHubClient(a, token)
+	if err != nil {
+		a.Warningf("preview comment not written: %v", err)
+		return
+	}
+	owner, repo, _ := strings.Cut(a.Getenv("GITHUB_REPOSITORY"), "/")
+	body := ghaction.PreviewComment(envName, pr, rep, runErr, ghaction.RunURL(a))
+	created, err := ghaction.UpsertPreviewComment(ctx, gh, owner, repo, pr.Number, envName, body)
+	switch {
+	case err != nil:
+		a.Warningf("preview comment not written: %v", err)
+	case created:
+		a.Infof("commented on pull request #%d\n", pr.Number)
+	default:
+		a.Infof("updated the preview comment on pull request #%d\n", pr.Number)
+	}
 }
 
 // recordGitHubDeployment records the run in the repository's Deployments; a failure there is a

@@ -53,7 +53,7 @@ func prunePhase(ctx context.Context, api prune.API, rep *report.Report, stale []
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s not pruned because some deployments failed", report.Count(len(stale), "stale deployment")))
 		return
 	}
-	env.phase(fmt.Sprintf("Prune %s", report.Count(len(stale), "stale deployment")))
+	env.phase(fmt.Sprintf("Apply %s (stale deployments)", report.Count(len(stale), "deletion")))
 	if w := env.phaseLog(); w != nil {
 		(&report.Report{Deployments: prune.Items(api, stale, true)}).WritePlan(w)
 	}
@@ -134,7 +134,7 @@ func runPrune(ctx context.Context, args []string, env Env) (*report.Report, erro
 		return nil, err
 	}
 	rep := &report.Report{Command: "prune", Env: sel.Env, DryRun: f.dryRun, Warnings: warnings, Server: c.Config().APIURL}
-	env.phase("Plan: " + sel.Describe())
+	env.phase("Plan the pruning of " + sel.Describe())
 	stale, err := prune.Plan(ctx, c, sel)
 	if err == nil {
 		if w := env.phaseLog(); w != nil {
@@ -144,7 +144,7 @@ func runPrune(ctx context.Context, args []string, env Env) (*report.Report, erro
 			rep.Deployments = prune.Items(c, stale, true)
 		} else {
 			if len(stale) > 0 {
-				env.phase(fmt.Sprintf("Delete %s", report.Count(len(stale), "stale deployment")))
+				env.phase(fmt.Sprintf("Apply %s (stale deployments)", report.Count(len(stale), "deletion")))
 			}
 			rep.Deployments = prune.Apply(ctx, c, stale, f.concurrency)
 		}

@@ -59,18 +59,22 @@ const (
 	CommandRollback = "rollback"
 	// CommandPrune deletes stale deployments (see the CLI's prune).
 	CommandPrune = "prune"
+	// CommandPreview deploys a pull request's branch to env (pruning what the branch no longer
+	// deploys) and keeps one PR comment with the plan and result; when the pull request is
+	// closed it deletes that branch's deployments in env.
+	CommandPreview = "preview"
 )
 
 // commands lists every command, in the order messages name them.
-var commands = []string{CommandDeploy, CommandPromote, CommandRollback, CommandPrune}
+var commands = []string{CommandDeploy, CommandPromote, CommandRollback, CommandPrune, CommandPreview}
 
 // deployLike are the commands that build deployments from the repository.
-var deployLike = []string{CommandDeploy, CommandRollback, CommandPrune}
+var deployLike = []string{CommandDeploy, CommandRollback, CommandPrune, CommandPreview}
 
 // commandOnly names the inputs that only some commands read; giving one to another command
 // earns a warning, not an error, so that defaults set in a shared workflow do not break it.
 var commandOnly = map[string][]string{
-	inCommit:         {CommandDeploy, CommandPrune},
+	inCommit:         {CommandDeploy, CommandPrune, CommandPreview},
 	inPackageVersion: deployLike,
 	inSourceRoot:     deployLike,
 	inImage:          deployLike,

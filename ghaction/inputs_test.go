@@ -87,7 +87,7 @@ func TestArgs(t *testing.T) {
 			inputs: map[string]string{"COMMAND": "promote", "SOURCE_ENV": "dev", "ENV": "staging", "IMAGE": "busybox",
 				"SOURCE_ROOT": ".", "DRY_RUN": "false"},
 			want:   []string{"promote", "--source-env", "dev", "--env", "staging"},
-			stdout: "::warning::input source-root is only used by commands deploy, rollback, prune; ignored for promote\n::warning::input image is only used by commands deploy, rollback, prune; ignored for promote\n",
+			stdout: "::warning::input source-root is only used by commands deploy, rollback, prune, preview; ignored for promote\n::warning::input image is only used by commands deploy, rollback, prune, preview; ignored for promote\n",
 		},
 		{
 			name:   "deploy ignores a false promote-only boolean without a warning",
@@ -162,7 +162,7 @@ func TestArgsErrors(t *testing.T) {
 		{
 			name:   "unknown command",
 			inputs: map[string]string{"COMMAND": "Deploy", "ENV": "dev"},
-			want:   `input command: want one of deploy, promote, rollback, prune, got "Deploy"`,
+			want:   `input command: want one of deploy, promote, rollback, prune, preview, got "Deploy"`,
 		},
 		{
 			name:   "promote needs a source environment different from the target",

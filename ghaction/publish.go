@@ -405,6 +405,10 @@ func (p publisher) title(rep *report.Report) string {
 	switch {
 	case rep.Command == CommandPromote && rep.SourceEnv != "":
 		t = fmt.Sprintf("Prefect promote %s → %s", code(rep.SourceEnv), code(rep.Env))
+	case rep.Command == CommandPrune && rep.Env != "":
+		t = fmt.Sprintf("Prefect prune in %s", code(rep.Env))
+	case rep.Command == CommandRollback:
+		t = fmt.Sprintf("Prefect rollback of %s", code(rep.Env))
 	case rep.Env != "":
 		t = fmt.Sprintf("Prefect %s to %s", text(or(rep.Command, CommandDeploy)), code(rep.Env))
 	default:
