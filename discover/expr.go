@@ -23,6 +23,7 @@ const (
 	nBin                          // x op y: name is the operator
 	nUnary                        // op x: name is the operator ("-", "+", "~", "not")
 	nEllipsis                     // ...
+	nOpaque                       // a lambda: never evaluated
 )
 
 // node is a parsed Python expression from the subset that annotations,
@@ -288,7 +289,32 @@ func (p *exprParser) atom() *node {
 			return &node{kind: nConst, value: nil}
 		case "True", "False":
 			return &node{kind: nConst, value: s == "True"}
-		case "lambda", "await", "yield", "not", "and", "or", "if", "else", "for", "in", "is":
+		case "lambda":
+			// Kept as an opaque value up to the end of its expression: it
+			// is never evaluated, but a call around it can still be read
+			// (Field(default_factory=lambda: [...])).
+			depth := 0
+			for ; p.i < len(p.toks); p.i++ {
+				t, s := p.peek()
+				if t.kind != tOp {
+					continue
+				}
+				switch s {
+				case "(", "[", "{":
+					depth++
+				case ")", "]", "}":
+					if depth == 0 {
+						return &node{kind: nOpaque}
+					}
+					depth--
+				case ",":
+					if depth == 0 {
+						return &node{kind: nOpaque}
+					}
+				}
+			}
+			return &node{kind: nOpaque}
+		case "await", "yield", "not", "and", "or", "if", "else", "for", "in", "is":
 			return nil
 		}
 		return &node{kind: nName, name: s}

@@ -13,6 +13,9 @@ type module struct {
 	names map[string]*binding
 	// sites are the flows found in the file, in the order of the flows.
 	sites []flowSite
+	// future reports "from __future__ import annotations": every
+	// annotation is then a string.
+	future bool
 	// guess resolves unbound well-known names (Optional, List, datetime,
 	// ...) as if imported from where they usually come from: for a Flow
 	// built by hand, whose imports are not known.
@@ -252,6 +255,14 @@ func (a *analyzer) moduleStatement(toks []token, except bool) {
 		if len(items) == 1 && a.isOp(items[0], "*") {
 			return
 		}
+		if mod == "__future__" {
+			for _, item := range items {
+				if a.is(item, tName, "annotations") {
+					a.mod.future = true
+				}
+			}
+			return
+		}
 		for _, item := range splitTop(a, items, ",") {
 			if item[0].kind != tName {
 				continue
@@ -289,7 +300,11 @@ func (a *analyzer) moduleStatement(toks []token, except bool) {
 		}
 		switch {
 		case len(target) == 1 && target[0].kind == tName:
-			a.bindName(a.text(target[0]), &binding{kind: bAssign, text: a.source(value)}, except)
+			b := &binding{kind: bUnknown}
+			if text, ok := a.valueSource(value); ok {
+				b = &binding{kind: bAssign, text: text}
+			}
+			a.bindName(a.text(target[0]), b, except)
 		default:
 			elems := splitTop(a, target, ",")
 			vals := splitTop(a, value, ",")
@@ -301,13 +316,26 @@ func (a *analyzer) moduleStatement(toks []token, except bool) {
 					continue
 				}
 				b := &binding{kind: bUnknown}
-				if len(vals) == len(elems) {
-					b = &binding{kind: bAssign, text: a.source(vals[k])}
+				if text, ok := a.valueSource(vals[k%len(vals)]); ok && len(vals) == len(elems) {
+					b = &binding{kind: bAssign, text: text}
 				}
 				a.bindName(a.text(e[0]), b, except)
 			}
 		}
 	}
+}
+
+// maxValueSource bounds the source kept of one module-level value: a huge
+// literal (a table pasted into the file) is never a parameter's default, and
+// keeping it would double the memory a large file takes.
+const maxValueSource = 64 << 10
+
+// valueSource returns the source of an assigned value, unless it is huge.
+func (a *analyzer) valueSource(toks []token) (string, bool) {
+	if len(toks) == 0 || toks[len(toks)-1].end-toks[0].off > maxValueSource {
+		return "", false
+	}
+	return a.source(toks), true
 }
 
 // classHeader returns a classDef for a module-level "class Name...:" line.
@@ -347,12 +375,21 @@ func (a *analyzer) classStatement(c *classDef, toks []token, first bool) {
 		}
 		f := classField{name: a.text(target[0]), annotation: a.source(target[colon+1:])}
 		if len(parts) == 2 {
-			f.value, f.hasValue = a.source(parts[1]), true
+			f.hasValue = true
+			if text, ok := a.valueSource(parts[1]); ok {
+				f.value = text
+			} else {
+				f.value = "..." + "(" // not an expression: the field cannot be evaluated
+			}
 		}
 		c.fields = append(c.fields, f)
 		return
 	}
 	if len(parts) == 2 && len(target) == 1 {
-		c.attrs = append(c.attrs, classAttr{name: a.text(target[0]), value: a.source(parts[1])})
+		text, ok := a.valueSource(parts[1])
+		if !ok {
+			text = "..." + "("
+		}
+		c.attrs = append(c.attrs, classAttr{name: a.text(target[0]), value: text})
 	}
 }

@@ -22,9 +22,8 @@ import (
 )
 
 // The oracle: every flow of testdata/oracle/corpus is imported by a real
-// Prefect (scripts/venv.sh's pinned .venv, and every other Prefect 3 venv
-// at the repository root named .venv-* or .venvs/prefect-3.*, such as one
-// holding the newest Prefect)
+// Prefect (scripts/venv.sh's pinned .venv, every venv at the repository
+// root named .venv-*, and the newest .venvs/prefect-3.* venv)
 // and its parameter_schema is compared with the one Discover computes
 // without importing anything.
 const (
@@ -65,12 +64,39 @@ func oracleVenvs(t *testing.T) []string {
 	bins := []string{bin}
 	root := filepath.Dir(filepath.Dir(bin))
 	extra, _ := filepath.Glob(filepath.Join(root, ".venv-*", "bin", "python"))
-	more, _ := filepath.Glob(filepath.Join(root, ".venvs", "prefect-3.*", "bin", "python"))
-	extra = append(extra, more...)
+	if newest := newestVenv(root); newest != "" {
+		extra = append(extra, newest)
+	}
 	for _, py := range extra {
-		bins = append(bins, filepath.Dir(py))
+		if bin := filepath.Dir(py); !slices.Contains(bins, bin) {
+			bins = append(bins, bin)
+		}
 	}
 	return bins
+}
+
+// newestVenv returns the python of the newest .venvs/prefect-3.X.Y venv
+// below root, or "": the per-version venvs of the compatibility suite
+// include older servers, whose client schemas are not the target.
+func newestVenv(root string) string {
+	pys, _ := filepath.Glob(filepath.Join(root, ".venvs", "prefect-3.*", "bin", "python"))
+	best, bestV := "", []int(nil)
+	for _, py := range pys {
+		name := strings.TrimPrefix(filepath.Base(filepath.Dir(filepath.Dir(py))), "prefect-")
+		var v []int
+		for _, part := range strings.Split(name, ".") {
+			var n int
+			if _, err := fmt.Sscanf(part, "%d", &n); err != nil {
+				v = nil
+				break
+			}
+			v = append(v, n)
+		}
+		if v != nil && (bestV == nil || slices.Compare(v, bestV) > 0) {
+			best, bestV = py, v
+		}
+	}
+	return best
 }
 
 // prefectSchemas runs prefect_schemas.py with the venv's python on the

@@ -468,6 +468,9 @@ func (r *repo) call(n *node, m *module, depth int) (any, bool) {
 	unreadable := false
 	for _, k := range n.kw {
 		v, ok := r.eval(k.value, m, depth+1)
+		if !ok && k.name == "default_factory" {
+			v, ok = unknownFactory{}, true // a factory makes no default: its value matters only to instances
+		}
 		if !ok {
 			unreadable = true
 			continue
@@ -707,6 +710,9 @@ func (r *repo) callExt(q string, args []any, kw map[string]any, unreadable bool)
 
 // ellipsis is the value of "...".
 type ellipsis struct{}
+
+// unknownFactory is a default_factory that could not be evaluated.
+type unknownFactory struct{}
 
 func unaryOp(op string, x any) (any, bool) {
 	switch op {

@@ -332,14 +332,29 @@ func subBase(n *node) *node {
 	return n
 }
 
+// prefectNamespace is what a forward reference in a parameter's type can
+// name: the globals of the Prefect module that creates the Parameters model
+// (prefect._internal.pydantic.v2_schema) and builtins.
+var prefectNamespace = &module{file: "<prefect>", names: map[string]*binding{
+	"typing": {kind: bImport, module: "typing"}, "t": {kind: bImport, module: "typing"},
+	"pydantic": {kind: bImport, module: "pydantic"}, "inspect": {kind: bImport, module: "inspect"},
+	"V2BaseModel": {kind: bFrom, module: "pydantic", target: "BaseModel"},
+	"ConfigDict":  {kind: bFrom, module: "pydantic", target: "ConfigDict"},
+	"FieldInfo":   {kind: bFrom, module: "pydantic.fields", target: "FieldInfo"},
+}}
+
 // schemaGen builds JSON schemas the way pydantic 2 does for Prefect, and
 // collects the definitions they refer to.
 type schemaGen struct {
-	r     *repo
-	defs  map[string]any
-	owner map[string]*classDef
-	busy  map[*classDef]bool
-	why   string // the first reason a schema could not be built, or ""
+	r       *repo
+	flowMod *module // the module of the flow whose parameters are built
+	// exactAny reports that the parameter's type fails for Prefect too,
+	// which then accepts any value: {} is then exact.
+	exactAny bool
+	defs     map[string]any
+	owner    map[string]*classDef
+	busy     map[*classDef]bool
+	why      string // the first reason a schema could not be built, or ""
 }
 
 func (g *schemaGen) fail(format string, args ...any) map[string]any {
@@ -362,6 +377,17 @@ func (g *schemaGen) typeSchema(n *node, m *module, depth int) map[string]any {
 			return map[string]any{"type": "null"}
 		case string:
 			if inner := parseExpr(v); inner != nil && !n.bytes {
+				if m == g.flowMod {
+					// A forward reference left in a parameter's type is
+					// resolved by pydantic in the module of Prefect's
+					// Parameters model, not in the flow's; when that fails
+					// Prefect makes the parameter Any, as here.
+					s := g.typeSchema(inner, prefectNamespace, depth+1)
+					if s == nil {
+						g.exactAny = true
+					}
+					return s
+				}
 				return g.typeSchema(inner, m, depth+1)
 			}
 		}
@@ -1235,7 +1261,7 @@ func durationString(us int64) (any, bool) {
 func buildSchema(f *Flow, r *repo, m *module) (map[string]any, map[int]string) {
 	properties := map[string]any{}
 	var required []string
-	g := &schemaGen{r: r, defs: map[string]any{}, owner: map[string]*classDef{}}
+	g := &schemaGen{r: r, defs: map[string]any{}, owner: map[string]*classDef{}, flowMod: m}
 	problems := map[int]string{}
 	for i, p := range f.Params {
 		if p.Name == "self" || p.Name == "cls" {
@@ -1270,10 +1296,22 @@ func (g *schemaGen) param(p Param, position int, m *module) (map[string]any, boo
 		snapshot := g.snapshot()
 		g.why = ""
 		if n := parseExpr(p.Annotation); n != nil {
+			if s, isStr := n.value.(string); n.kind == nConst && isStr && !n.bytes && !m.future {
+				// inspect.signature(eval_str=True) evaluates a string
+				// annotation in the flow's module.
+				if inner := parseExpr(s); inner != nil {
+					n = inner
+				}
+			}
 			typ = g.topAnnotation(n, m)
 		} else {
 			g.fail("the annotation is outside the expressions Discover reads")
 		}
+		if typ == nil && g.exactAny {
+			g.restore(snapshot)
+			typ = map[string]any{}
+		}
+		g.exactAny = false
 		if typ == nil {
 			why = append(why, fmt.Sprintf("its annotation %q could not be read without importing (%s), so the deployment accepts any value for it", p.Annotation, g.why))
 			g.restore(snapshot)
