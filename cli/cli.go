@@ -91,16 +91,19 @@ func Run(ctx context.Context, args []string, env Env) int {
 		fmt.Fprint(env.Stderr, usageText)
 		return ExitUsage
 	}
-	var err error
+	var (
+		err error
+		rep *report.Report
+	)
 	switch args[0] {
 	case "deploy":
-		_, err = runDeploy(ctx, args[1:], env)
+		rep, err = runDeploy(ctx, args[1:], env)
 	case "promote":
-		_, err = runPromote(ctx, args[1:], env)
+		rep, err = runPromote(ctx, args[1:], env)
 	case "prune":
-		_, err = runPrune(ctx, args[1:], env)
+		rep, err = runPrune(ctx, args[1:], env)
 	case "rollback":
-		_, err = runRollback(ctx, args[1:], env)
+		rep, err = runRollback(ctx, args[1:], env)
 	case "flows":
 		err = runFlows(args[1:], env)
 	case "github-action":
@@ -112,7 +115,57 @@ func Run(ctx context.Context, args []string, env Env) int {
 	default:
 		err = usagef("unknown command %q (want deploy, promote, rollback, prune, flows, github-action or version)", args[0])
 	}
+	if wantsJSON(args[1:]) && !errors.Is(err, flag.ErrHelp) {
+		switch args[0] {
+		case "deploy", "promote", "prune", "rollback":
+			writeJSON(env.Stdout, args[0], rep, err)
+		case "flows":
+			if err != nil { // a success printed its own document
+				writeJSON(env.Stdout, args[0], nil, err)
+			}
+		}
+	}
 	return exitCode(err, env.Stderr)
+}
+
+// wantsJSON reports whether a command line asks for --output json (in any of the spellings the
+// flag package accepts), so that even a run refused while its flags are read answers with JSON.
+func wantsJSON(args []string) bool {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "output" {
+			continue
+		}
+		if !hasVal && i+1 < len(args) {
+			val = args[i+1]
+		}
+		return val == "json"
+	}
+	return false
+}
+
+// writeJSON prints the one JSON document of a --output json run: the report (or, when the run
+// stopped before it had one, an empty report of the command) with an "error" member saying why
+// the run failed, when it did.
+func writeJSON(w io.Writer, command string, rep *report.Report, err error) {
+	if rep == nil {
+		rep = &report.Report{Command: command}
+		rep.Finish()
+	}
+	if rep.Deployments == nil || rep.Counts == nil {
+		rep.Finish()
+	}
+	if err != nil {
+		msg := err.Error()
+		if errors.Is(err, errFailedDeployments) {
+			msg = fmt.Sprintf("%d of %s failed (see each one's error)", rep.Counts[report.Failed], report.Count(len(rep.Deployments), "deployment"))
+		}
+		rep.Error = msg
+	}
+	_ = rep.WriteJSON(w)
 }
 
 // failedDeployments is returned when the run finished but some deployments failed.
@@ -268,8 +321,7 @@ func isTerminal(w io.Writer) bool {
 // before the writes.
 func output(rep *report.Report, format string, env Env, planShown bool) {
 	if format == "json" {
-		_ = rep.WriteJSON(env.Stdout)
-		return
+		return // Run prints the one JSON document, with the run's error if any
 	}
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(env.Stderr, "warning: %s\n", w)

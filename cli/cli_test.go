@@ -3,12 +3,14 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,7 +27,12 @@ func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
 // TestCases runs each testdata/cases/<case>: the command line in cmd, run in a copy of repo/,
 // against the live server behind a write-counting proxy (or the URL in env). The exit code and
 // everything printed must match want.golden, and no case may write anything to Prefect except
-// where the golden file says so.
+// where the golden file says so. A case's setup file, when present, prepares the case first
+// (see setup): e.g. a deploy against the server directly, to put there what the case meets.
+//
+// Every deploy, promote, prune, rollback and flows case runs a second time with --output json: stdout must
+// then be exactly one JSON document, with an "error" member when the run failed, matching
+// want.json.golden.
 func TestCases(t *testing.T) {
 	live := prefecttest.URL(t)
 	ensurePool(t, live, "golden-pool")
@@ -36,62 +43,102 @@ func TestCases(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
-			px := prefecttest.NewProxy(t, live, nil)
-			proxy, writes := px.URL, &px.Writes
 			cmdText, err := os.ReadFile(filepath.Join(dir, "cmd"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			work := t.TempDir()
-			if _, err := os.Stat(filepath.Join(dir, "repo")); err == nil {
-				if err := os.CopyFS(work, os.DirFS(filepath.Join(dir, "repo"))); err != nil {
-					t.Fatal(err)
-				}
+			args := strings.Fields(string(cmdText))
+			code := runCase(t, dir, live, args, "want.golden")
+			if len(args) == 0 || !slices.Contains([]string{"deploy", "promote", "prune", "rollback", "flows"}, args[0]) || slices.Contains(args, "--output") {
+				return
 			}
-			head := ""
-			if spec, err := os.ReadFile(filepath.Join(dir, "git")); err == nil {
-				head = gitRepo(t, work, string(spec))
-			}
-			base := head
-			if b, err := os.ReadFile(filepath.Join(dir, "setup")); err == nil {
-				head = setup(t, work, live, string(b))
-			}
-			env := map[string]string{"PREFECT_API_URL": proxy, "PREFECT_CLIENT_MAX_RETRIES": "0", "PATH": os.Getenv("PATH")}
-			if b, err := os.ReadFile(filepath.Join(dir, "env")); err == nil {
-				for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-					k, v, _ := strings.Cut(line, "=")
-					env[k] = strings.ReplaceAll(v, "$PREFECT_UI", strings.TrimSuffix(proxy, "/api"))
-				}
-			}
-			var out, errb bytes.Buffer
-			code := cli.Run(context.Background(), strings.Fields(string(cmdText)), cli.Env{
-				Stdout: &out, Stderr: &errb, Dir: work, Getenv: func(k string) string { return env[k] },
-			})
-			got := fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", code, out.String(), errb.String())
-			got = normalize(got, work, live, proxy)
-			for _, c := range []struct{ sha, name string }{{head, "$HEAD"}, {base, "$BASE"}} {
-				if c.sha != "" {
-					got = strings.ReplaceAll(got, c.sha, c.name)
-					got = strings.ReplaceAll(got, c.sha[:7], c.name+"7")
-				}
-			}
-			golden := filepath.Join(dir, "want.golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("output mismatch (-want +got):\n%s", diff)
-			}
-			if n := writes.Load(); n != 0 {
-				t.Errorf("%d write requests reached Prefect; a failed or dry run must write nothing", n)
+			jsonCode := runCase(t, dir, live, append(slices.Clone(args), "--output", "json"), "want.json.golden")
+			if jsonCode != code {
+				t.Errorf("with --output json the exit code is %d, without it %d", jsonCode, code)
 			}
 		})
+	}
+}
+
+// runCase runs args as the case in dir does, compares what it printed with the golden file and
+// returns the exit code.
+func runCase(t *testing.T, dir, live string, args []string, goldenName string) int {
+	t.Helper()
+	px := prefecttest.NewProxy(t, live, nil)
+	proxy, writes := px.URL, &px.Writes
+	work := t.TempDir()
+	if _, err := os.Stat(filepath.Join(dir, "repo")); err == nil {
+		if err := os.CopyFS(work, os.DirFS(filepath.Join(dir, "repo"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head := ""
+	if spec, err := os.ReadFile(filepath.Join(dir, "git")); err == nil {
+		head = gitRepo(t, work, string(spec))
+	}
+	base := head
+	if b, err := os.ReadFile(filepath.Join(dir, "setup")); err == nil {
+		head = setup(t, work, live, string(b))
+	}
+	env := map[string]string{"PREFECT_API_URL": proxy, "PREFECT_CLIENT_MAX_RETRIES": "0", "PATH": os.Getenv("PATH")}
+	if b, err := os.ReadFile(filepath.Join(dir, "env")); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			env[k] = strings.ReplaceAll(v, "$PREFECT_UI", strings.TrimSuffix(proxy, "/api"))
+		}
+	}
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), args, cli.Env{
+		Stdout: &out, Stderr: &errb, Dir: work, Getenv: func(k string) string { return env[k] },
+	})
+	if goldenName == "want.json.golden" {
+		checkOneJSONDocument(t, out.Bytes(), code)
+	}
+	got := fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", code, out.String(), errb.String())
+	got = normalize(got, work, live, proxy)
+	for _, c := range []struct{ sha, name string }{{head, "$HEAD"}, {base, "$BASE"}} {
+		if c.sha != "" {
+			got = strings.ReplaceAll(got, c.sha, c.name)
+			got = strings.ReplaceAll(got, c.sha[:7], c.name+"7")
+		}
+	}
+	golden := filepath.Join(dir, goldenName)
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s: output mismatch (-want +got):\n%s", strings.Join(args, " "), diff)
+	}
+	if n := writes.Load(); n != 0 {
+		t.Errorf("%s: %d write requests reached Prefect; a failed or dry run must write nothing", strings.Join(args, " "), n)
+	}
+	return code
+}
+
+// checkOneJSONDocument fails unless stdout is exactly one JSON object, with a non-empty "error"
+// member when the run failed and none when it succeeded.
+func checkOneJSONDocument(t *testing.T, stdout []byte, code int) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(stdout))
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("--output json printed no JSON document: %v\n%s", err, stdout)
+	}
+	if dec.More() {
+		t.Errorf("--output json printed more than one JSON document:\n%s", stdout)
+	}
+	msg, _ := doc["error"].(string)
+	switch {
+	case code != 0 && msg == "":
+		t.Errorf("exit %d but the JSON document has no error member:\n%s", code, stdout)
+	case code == 0 && msg != "":
+		t.Errorf("exit 0 but the JSON document has an error: %s", msg)
 	}
 }
 

@@ -96,6 +96,9 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 	env.phase("Discover flows and check the configuration")
 	opts, targets, warnings, err := deployTargets(fs, &f, env)
 	if err != nil {
+		if f.output == "json" { // the JSON document keeps the warnings text mode printed
+			return &report.Report{Command: f.command, Env: f.env, DryRun: f.dryRun, Warnings: warnings}, err
+		}
 		return nil, err
 	}
 	if w := env.phaseLog(); w != nil {
@@ -116,8 +119,10 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 	rep := &report.Report{Command: f.command, Env: opts.Meta.Env, DryRun: f.dryRun, Warnings: warnings, Server: c.Config().APIURL}
 	opts.Progress = progressOut(env, f.output, f.dryRun)
 	var api deploy.API = c
-	if opts.Config != nil && len(opts.Config.WorkPools) > 0 && guard == nil { // rollback leaves pools alone
-		if api, err = ensurePools(ctx, c, rep, opts.Config.WorkPools, f.dryRun, env); err != nil {
+	declaredPools := opts.Config != nil && len(opts.Config.WorkPools) > 0 && guard == nil // rollback leaves pools alone
+	if declaredPools {
+		// Planned as a dry run first: no pool is written until the deployments' plan passes too.
+		if api, err = ensurePools(ctx, c, rep, opts.Config.WorkPools, true, env); err != nil {
 			return rep, err
 		}
 	}
@@ -131,23 +136,24 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 	var planShown bool
 	ao := deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress,
 		ProgressTTY: isTerminal(env.Stderr), OnPlan: showPlan(env, f.output, f.dryRun, &planShown), Phase: env.Phase, Log: env.phaseLog()}
-	if guard == nil {
-		err = deploy.Execute(ctx, api, rep, targets, f.dryRun, ao)
-	} else {
-		env.phase(fmt.Sprintf("Plan %s against the server", report.Count(len(targets), "deployment")))
-		var steps []*deploy.Step
-		if steps, err = deploy.Plan(ctx, api, targets); err == nil {
-			if err = guard(steps); err == nil {
-				deploy.Finish(ctx, api, rep, steps, f.dryRun, ao)
-			} else {
-				// Show what would have been done, then why it was not.
-				rep.DryRun = true
-				deploy.Finish(ctx, api, rep, steps, true, ao)
-				env.phase("")
-				output(rep, f.output, env, false)
-				return rep, err
-			}
+	steps, err := deploy.PlanTargets(ctx, api, targets, ao)
+	if err == nil && guard != nil {
+		if gerr := guard(steps); gerr != nil {
+			// Show what would have been done, then why it was not.
+			rep.DryRun = true
+			deploy.Finish(ctx, api, rep, steps, true, ao)
+			env.phase("")
+			output(rep, f.output, env, false)
+			return rep, gerr
 		}
+	}
+	if err == nil && declaredPools && !f.dryRun {
+		quiet := env
+		quiet.Phase = nil
+		_, err = ensurePools(ctx, c, rep, opts.Config.WorkPools, false, quiet)
+	}
+	if err == nil {
+		deploy.Finish(ctx, c, rep, steps, f.dryRun, ao)
 	}
 	if err == nil && f.prune {
 		prunePhase(ctx, c, rep, stale, f.dryRun, f.concurrency, env)

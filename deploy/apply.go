@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
@@ -106,10 +107,89 @@ func Plan(ctx context.Context, api API, targets []Target) ([]*Step, error) {
 		}
 		steps = append(steps, s)
 	}
+	if err := checkOwners(steps); err != nil {
+		return nil, err
+	}
 	if err := planTriggers(ctx, api, steps); err != nil {
 		return nil, err
 	}
 	return steps, nil
+}
+
+// ownerKeys are the tags that say whose a deployment is. Names hold them sanitised, so two
+// owners can share a name ("feat/x" and "feat_x" both give the branch segment "feat-x"); the
+// tags keep them as given.
+var ownerKeys = []string{naming.TagProject, naming.TagBranch, naming.TagEnv}
+
+// checkOwners refuses, before anything is written, every target whose deployment on the server
+// carries a different project, branch or env tag: overwriting it would take over another
+// branch's (or project's) deployment. A deployment without the tag (made by hand or by another
+// tool) is adopted, as before.
+func checkOwners(steps []*Step) error {
+	type clash struct{ key, theirs, ours string }
+	var order []clash
+	byClash := map[clash][]string{}
+	for _, s := range steps {
+		if s.Existing == nil {
+			continue
+		}
+		for _, key := range ownerKeys {
+			ours, ok := naming.TagValue(s.Target.Spec.Tags, key)
+			if !ok {
+				continue
+			}
+			theirs := naming.TagValues(s.Existing.Tags, key)
+			if len(theirs) == 0 || len(theirs) == 1 && theirs[0] == ours {
+				continue
+			}
+			c := clash{key, strings.Join(theirs, "\x00"), ours}
+			if _, seen := byClash[c]; !seen {
+				order = append(order, c)
+			}
+			byClash[c] = append(byClash[c], s.Target.FlowName+"/"+s.Target.Spec.Name)
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	var msgs []string
+	for _, c := range order {
+		names := byClash[c]
+		what := map[string]string{naming.TagProject: "project", naming.TagBranch: "branch", naming.TagEnv: "environment"}[c.key]
+		flag := map[string]string{naming.TagProject: "project", naming.TagBranch: "branch", naming.TagEnv: "env"}[c.key]
+		var quoted, tags []string
+		for _, v := range strings.Split(c.theirs, "\x00") {
+			quoted = append(quoted, fmt.Sprintf("%q", v))
+			tags = append(tags, naming.Tag(c.key, v))
+		}
+		theirs := strings.Join(quoted, " and ")
+		msgs = append(msgs, fmt.Sprintf("%s on the server %s to %s %s (tag %s), not to this run's %s %q: both sanitise to the same name, so deploying would take it over; nothing was written. "+
+			"Deploy under a %s name that stays distinct once sanitised (e.g. pass --%s), or, if %s's deployments are stale, delete them first (`prefect deployment delete %s`)",
+			describeDeployments(names), belongVerb(len(names)), what, theirs, strings.Join(tags, ", "), what, c.ours, what, flag, theirs, names[0]))
+	}
+	return errors.New(strings.Join(msgs, "\n"))
+}
+
+func describeDeployments(names []string) string {
+	if len(names) == 1 {
+		return fmt.Sprintf("deployment %q", names[0])
+	}
+	quoted := make([]string, 0, 3)
+	for _, n := range names[:min(3, len(names))] {
+		quoted = append(quoted, fmt.Sprintf("%q", n))
+	}
+	s := fmt.Sprintf("%d deployments (%s", len(names), strings.Join(quoted, ", "))
+	if len(names) > 3 {
+		s += fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return s + ")"
+}
+
+func belongVerb(n int) string {
+	if n == 1 {
+		return "belongs"
+	}
+	return "belong"
 }
 
 // keepScheduleStates gives each of t's schedules whose active state the config leaves open the

@@ -55,6 +55,10 @@ type Discovered struct {
 // Every problem (duplicate flows, unknown --flows entries, config flows that do not exist,
 // names that cannot be built) is returned together.
 func Targets(opts Options) ([]Target, []string, error) {
+	if c := opts.Meta.Commit; c != "" && !fullSHA(c) {
+		// The caller resolves revisions (cli, repodefaults); this is the last guard before a tag.
+		return nil, nil, fmt.Errorf("commit %q is not a full commit SHA (40 or 64 hexadecimal characters): the COMMIT_HASH tag and git pull steps need the full hash", opts.Meta.Commit)
+	}
 	var warnings []string
 	var targets []Target
 	if !opts.NoDiscovery {
@@ -90,6 +94,19 @@ func Targets(opts Options) ([]Target, []string, error) {
 	return targets, warnings, nil
 }
 
+// fullSHA reports whether s is a whole git object name: SHA-1 (40) or SHA-256 (64) hex digits.
+func fullSHA(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // Discover finds the flows under root, checks them against the config and selects those
 // named in selected (all when empty or "all"). A Python file that does not parse is an error:
 // a flow in it would silently not be deployed (and a worker could not import it either).
@@ -110,6 +127,14 @@ func Discover(root string, cfg *config.File, selected, exclude []string) (*Disco
 			continue
 		}
 		out.Warnings = append(out.Warnings, w.String())
+	}
+	for _, f := range res.Flows {
+		if f.DeclaredName == "" {
+			continue
+		}
+		if err := naming.ValidateFlowName(f.DeclaredName); err != nil {
+			problems = append(problems, fmt.Sprintf("%s:%d: %v; Prefect refuses it when the module is imported, so no worker could run it: rename the flow", filepath.ToSlash(filepath.Join(root, f.File)), f.DecoratorLine, err))
+		}
 	}
 	for _, group := range res.Duplicates() {
 		var places []string
@@ -273,13 +298,20 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 
 // Execute plans targets and, unless dryRun, applies them, filling rep.
 func Execute(ctx context.Context, api API, rep *report.Report, targets []Target, dryRun bool, ao ApplyOptions) error {
-	ao.phase("Plan %s against the server", report.Count(len(targets), "deployment"))
-	steps, err := Plan(ctx, api, targets)
+	steps, err := PlanTargets(ctx, api, targets, ao)
 	if err != nil {
 		return err
 	}
 	Finish(ctx, api, rep, steps, dryRun, ao)
 	return nil
+}
+
+// PlanTargets reports the planning phase to ao and plans targets (see Plan); Finish applies
+// the steps. A caller with writes of its own to make first (work pools) makes them between the
+// two, so that a refused plan leaves the server untouched.
+func PlanTargets(ctx context.Context, api API, targets []Target, ao ApplyOptions) ([]*Step, error) {
+	ao.phase("Plan %s against the server", report.Count(len(targets), "deployment"))
+	return Plan(ctx, api, targets)
 }
 
 // Finish reports planned steps (dryRun) or applies them, filling rep.

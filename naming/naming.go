@@ -391,12 +391,20 @@ func checkFlowSegment(part, h string) error {
 // ValidateName reports whether s can be sent to Prefect as a deployment
 // name: it must be non-empty and contain none of / % & > <. It does not
 // require the <project>--<branch>--<flow>--<env> shape; use [Parse] for that.
-func ValidateName(s string) error {
+func ValidateName(s string) error { return validatePrefectName("deployment", s) }
+
+// ValidateFlowName reports whether s can be a Prefect flow name: Prefect's
+// own client refuses, when the module is imported, a @flow whose name is
+// empty or holds any of / % & > < (prefect/flows.py,
+// _raise_on_name_with_banned_characters), so no worker could run it.
+func ValidateFlowName(s string) error { return validatePrefectName("flow", s) }
+
+func validatePrefectName(kind, s string) error {
 	if s == "" {
-		return errors.New("deployment name is empty")
+		return fmt.Errorf("%s name is empty", kind)
 	}
 	if i := strings.IndexAny(s, bannedChars); i >= 0 {
-		return fmt.Errorf("deployment name %q contains %q, which Prefect does not allow in names (banned: / %% & > <)", s, s[i:i+1])
+		return fmt.Errorf("%s name %q contains %q, which Prefect does not allow in names (banned: / %% & > <)", kind, s, s[i:i+1])
 	}
 	return nil
 }

@@ -719,3 +719,16 @@ func FuzzNameRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func TestValidateFlowName(t *testing.T) {
+	for _, ok := range []string{"etl", "load-prices", "My Flow", "a.b", "sales report"} {
+		if err := ValidateFlowName(ok); err != nil {
+			t.Errorf("ValidateFlowName(%q) = %v, want nil (Prefect accepts it)", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "etl/daily", "50%", "a&b", "x>y", "<lambda>"} {
+		if err := ValidateFlowName(bad); err == nil {
+			t.Errorf("ValidateFlowName(%q) = nil, want an error (Prefect refuses it)", bad)
+		}
+	}
+}

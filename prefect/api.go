@@ -400,14 +400,14 @@ func (c *Client) CreateWorkPool(ctx context.Context, p WorkPool) (*WorkPool, err
 // UpdateWorkPool applies a partial update (PATCH) with the given fields, e.g.
 // {"concurrency_limit": 5}.
 func (c *Client) UpdateWorkPool(ctx context.Context, name string, fields map[string]any) error {
-	_, err := c.do(ctx, request{op: fmt.Sprintf("update work pool %q", name), method: http.MethodPatch, path: "/work_pools/" + url.PathEscape(name), body: fields}, nil)
+	_, err := c.do(ctx, request{op: fmt.Sprintf("update work pool %q", name), method: http.MethodPatch, path: "/work_pools/" + url.PathEscape(name), body: fields, idempotent: true}, nil)
 	return err
 }
 
 // UpdateWorkQueue applies a partial update (PATCH) to queue name of pool.
 func (c *Client) UpdateWorkQueue(ctx context.Context, pool, name string, fields map[string]any) error {
 	_, err := c.do(ctx, request{op: fmt.Sprintf("update work queue %q of pool %q", name, pool), method: http.MethodPatch,
-		path: "/work_pools/" + url.PathEscape(pool) + "/queues/" + url.PathEscape(name), body: fields}, nil)
+		path: "/work_pools/" + url.PathEscape(pool) + "/queues/" + url.PathEscape(name), body: fields, idempotent: true}, nil)
 	return err
 }
 

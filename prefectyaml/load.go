@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 )
 
@@ -389,6 +390,10 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 		return nil
 	}
 	deploymentName := nameNode.s
+	if err := naming.ValidateName(deploymentName); err != nil {
+		l.errs.at(nameNode, "%v", err)
+		return nil
+	}
 
 	epNode, _ := cfg.get("entrypoint")
 	if epNode == nil || epNode.kind != strKind || epNode.s == "" {
@@ -398,6 +403,10 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	flow, err := l.flows.lookupFlow(l.dir, epNode.s)
 	if err != nil {
 		l.errs.at(epNode, "%v", err)
+		return nil
+	}
+	if err := naming.ValidateFlowName(flow.name); err != nil {
+		l.errs.at(epNode, "%v; Prefect refuses it when the module is imported, so no worker could run it: rename the flow", err)
 		return nil
 	}
 	d.FlowName = flow.name

@@ -88,6 +88,9 @@ type Report struct {
 	WorkPools []Item `json:"work_pools,omitempty"`
 	// Warnings are problems that did not stop the run.
 	Warnings []string `json:"warnings,omitempty"`
+	// Error says why the run failed (with --output json, whatever stopped it: bad input, a
+	// refused plan, an unreachable server, failed deployments); empty on success.
+	Error string `json:"error,omitempty"`
 	// Requests counts what was sent to the Prefect API.
 	Requests struct {
 		Reads  int64 `json:"reads"`

@@ -1,0 +1,11 @@
+from prefect import flow
+
+
+@flow(name="sales<report>")
+def report():
+    pass
+
+
+@flow
+def ingest():
+    pass
