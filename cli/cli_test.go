@@ -91,11 +91,14 @@ func runCase(t *testing.T, dir, live string, args []string, goldenName string) i
 	code := cli.Run(context.Background(), args, cli.Env{
 		Stdout: &out, Stderr: &errb, Dir: work, Getenv: func(k string) string { return env[k] },
 	})
-	if goldenName == "want.json.golden" {
-		checkOneJSONDocument(t, out.Bytes(), code)
-	}
 	got := fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", code, out.String(), errb.String())
 	got = normalize(got, work, live, proxy)
+	if goldenName == "want.json.golden" {
+		checkOneJSONDocument(t, out.Bytes(), code)
+		// How many reads a plan takes depends on what else the shared server holds (a flow
+		// another package made is looked up); the proxy checks that nothing was written.
+		got = readsRE.ReplaceAllString(got, `"reads": $$READS`)
+	}
 	for _, c := range []struct{ sha, name string }{{head, "$HEAD"}, {base, "$BASE"}} {
 		if c.sha != "" {
 			got = strings.ReplaceAll(got, c.sha, c.name)
@@ -141,6 +144,8 @@ func checkOneJSONDocument(t *testing.T, stdout []byte, code int) {
 		t.Errorf("exit 0 but the JSON document has an error: %s", msg)
 	}
 }
+
+var readsRE = regexp.MustCompile(`"reads": [0-9]+`)
 
 var uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 

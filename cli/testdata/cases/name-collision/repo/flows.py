@@ -2,5 +2,5 @@ from prefect import flow
 
 
 @flow
-def etl():
+def collision_probe():
     pass
