@@ -390,10 +390,6 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 		return nil
 	}
 	deploymentName := nameNode.s
-	if err := naming.ValidateName(deploymentName); err != nil {
-		l.errs.at(nameNode, "%v", err)
-		return nil
-	}
 
 	epNode, _ := cfg.get("entrypoint")
 	if epNode == nil || epNode.kind != strKind || epNode.s == "" {
