@@ -18,6 +18,10 @@
 // finally and with blocks (their conditions are not evaluated; every branch
 // counts). A flow that is a @staticmethod or @classmethod of a module-level
 // class gets the entrypoint "file.py:Class.method", which Prefect loads.
+// Flows made by a call are found too, under the name they are assigned to:
+// "x = flow(fn)" and "x = flow(name=...)(fn)" for a module-level def fn,
+// and "x = some_flow.with_options(name="...")" when it renames a flow of
+// the file (a with_options that keeps the name is the same flow).
 //
 // Discovery is static and conservative. Names are bound in file order:
 // module-level imports, defs, classes and plain assignments ("f = ...")
@@ -128,9 +132,11 @@ type Flow struct {
 	// File is the path of the file relative to the root, with forward
 	// slashes.
 	File string `json:"file"`
-	// Line is the 1-based line of the def keyword.
+	// Line is the 1-based line of the def keyword (of the assignment, for
+	// a flow made by a call such as "x = flow(fn)").
 	Line int `json:"line"`
-	// DecoratorLine is the 1-based line of the flow decorator's "@".
+	// DecoratorLine is the 1-based line of the flow decorator's "@" (of the
+	// assignment, for a flow made by a call).
 	DecoratorLine int `json:"decorator_line"`
 	// Entrypoint is "<File>:<Function>", as Prefect deployments expect
 	// ("<File>:<Class>.<method>" for a method).

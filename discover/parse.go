@@ -33,6 +33,9 @@ type analyzer struct {
 	flows     []Flow
 	warns     []Warning
 	mod       *module
+	// defs are the module-level functions seen so far: the index of their
+	// line and of their "def" keyword in it.
+	defs map[string][2]int
 }
 
 // decorator is one "@..." line in front of a def.
@@ -55,7 +58,7 @@ func analyze(file string, src []byte) ([]Flow, []Warning) {
 // analyzeModule returns the flows and warnings of one file's source, and
 // what it binds at module level.
 func analyzeModule(file string, src []byte) ([]Flow, []Warning, *module) {
-	a := &analyzer{file: file, src: src, binds: map[string]string{}, mod: &module{file: file, names: map[string]*binding{}}}
+	a := &analyzer{file: file, src: src, binds: map[string]string{}, mod: &module{file: file, names: map[string]*binding{}}, defs: map[string][2]int{}}
 	lines, err := tokenize(src)
 	if err != nil {
 		var se *syntaxError
@@ -108,6 +111,9 @@ func analyzeModule(file string, src []byte) ([]Flow, []Warning, *module) {
 					k = 2
 				}
 				if k < len(ln.toks) && ln.toks[k].kind == tName {
+					if b.kind == "def" {
+						a.defs[a.text(ln.toks[k])] = [2]int{i, k - 1}
+					}
 					nb := &binding{kind: bDef}
 					if b.class != nil {
 						nb = &binding{kind: bClass, class: b.class}
@@ -122,6 +128,7 @@ func analyzeModule(file string, src []byte) ([]Flow, []Warning, *module) {
 				switch {
 				case modLevel:
 					a.moduleStatement(stmt, inExcept(stack))
+					a.flowAssignment(stmt)
 				case cls != nil:
 					a.classStatement(cls, stmt, !cls.seen)
 					cls.seen = true
@@ -337,6 +344,94 @@ func (a *analyzer) fromImport(indent int, toks []token) {
 		}
 		a.bind(indent, local, module+"."+name)
 	}
+}
+
+// flowAssignment finds flows made by calls rather than decorators, which
+// Prefect deploys by the name they are assigned to: "name = flow(fn)",
+// "name = flow(name=...)(fn)" for a module-level def fn, and
+// "name = some_flow.with_options(name="...")" for a flow of this file (a
+// with_options that keeps the flow's name is a variant of that flow, not
+// another one).
+func (a *analyzer) flowAssignment(toks []token) {
+	parts := splitTop(a, toks, "=")
+	if len(parts) != 2 || len(parts[0]) != 1 || parts[0][0].kind != tName {
+		return
+	}
+	name, v := a.text(parts[0][0]), parts[1]
+	names, i := a.dotted(v, 0)
+	if len(names) == 0 || i >= len(v) || !a.isOp(v[i], "(") {
+		return
+	}
+	closing := a.match(v, i)
+	if closing < 0 {
+		return
+	}
+	args := v[i+1 : closing]
+	if len(names) == 2 && names[1] == "with_options" && closing == len(v)-1 {
+		for idx := range a.flows {
+			if a.flows[idx].Function != names[0] {
+				continue
+			}
+			f := a.flows[idx]
+			f.Params = slices.Clone(f.Params)
+			f.Function, f.Entrypoint, f.Line, f.DecoratorLine = name, a.file+":"+name, v[0].line, v[0].line
+			renamed := false
+			for _, arg := range splitTop(a, args, ",") {
+				if len(arg) >= 3 && a.is(arg[0], tName, "name") && a.isOp(arg[1], "=") {
+					s, ok := a.literal(arg[2:])
+					if !ok {
+						a.warn(arg[2].off, fmt.Sprintf("flow %q: its name is not a string literal, so it is not deployed", name))
+						return
+					}
+					f.DeclaredName, f.Name, renamed = s, naming.StandardizeFlow(s), true
+				}
+			}
+			if !renamed || f.Name == a.flows[idx].Name {
+				return // a variant of the same flow (other retries, ...): deployed as that flow
+			}
+			for _, site := range a.mod.sites {
+				if site.index == idx {
+					site.index = len(a.flows)
+					a.mod.sites = append(a.mod.sites, site)
+					break
+				}
+			}
+			a.flows = append(a.flows, f)
+			return
+		}
+		return
+	}
+	if !flowPaths[a.resolve(names)] {
+		return
+	}
+	var fn string
+	var decArgs []token
+	switch {
+	case closing == len(v)-1: // flow(fn, name=...)
+		items := splitTop(a, args, ",")
+		if len(items) == 0 || len(items[0]) != 1 || items[0][0].kind != tName {
+			return
+		}
+		fn = a.text(items[0][0])
+		if comma := indexTop(a, args, ","); comma >= 0 {
+			decArgs = args[comma+1:]
+		}
+	case closing+4 == len(v) && a.isOp(v[closing+1], "(") && v[closing+2].kind == tName && a.isOp(v[closing+3], ")"):
+		fn, decArgs = a.text(v[closing+2]), args // flow(name=...)(fn)
+	default:
+		return
+	}
+	def, ok := a.defs[fn]
+	if !ok {
+		return
+	}
+	d := &decorator{at: v[0], path: names, args: decArgs, toks: v}
+	f, ok := a.flow(def[0], def[1], d, "")
+	if !ok {
+		return
+	}
+	f.Function, f.Entrypoint, f.Line = name, a.file+":"+name, v[0].line
+	a.flows = append(a.flows, f)
 }
 
 // parseDecorator reads "@dotted.name" or "@dotted.name(args)".
