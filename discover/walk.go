@@ -142,8 +142,13 @@ func scanFile(root, rel string) ([]Flow, []Warning, *module) {
 	if err == nil && !info.Mode().IsRegular() {
 		return nil, nil, nil
 	}
+	if err == nil && info.Size() > MaxModuleSize {
+		return nil, oversized(rel, p, info.Size()), nil
+	}
 	var src []byte
 	if err == nil {
+		held := sourceBudget.acquire(info.Size())
+		defer sourceBudget.release(held)
 		src, err = os.ReadFile(p)
 	}
 	if err != nil {
