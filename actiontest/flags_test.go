@@ -52,7 +52,7 @@ var sampleInput = map[string]string{
 	"dry-run": "true", "allow-downgrade": "true", "skip-missing": "true", "prune": "true",
 	"concurrency": "2", "flows": "etl", "commit": "HEAD", "env-vars": "A=1", "step-outputs": "build.image=x",
 	"prefect-yaml-select": "all", "prefect-yaml-naming": "product", "source-env": "dev", "env": "prod",
-	"branch-deleted": "true", "remote-branches": "origin", "to": "v1.0.0",
+	"branch-deleted": "true", "remote-branches": "origin", "to": "v1.0.0", "follow-head": "true",
 }
 
 // notPassedFor lists, per command, flags the command line accepts but the action leaves out for

@@ -28,8 +28,8 @@ type deployFlags struct {
 	concurrency                                  int
 	// prune (deploy --prune) deletes what the run no longer deploys; branchDeleted and
 	// remoteBranches are prune's other modes.
-	prune, branchDeleted bool
-	remoteBranches       string
+	prune, branchDeleted, followHead bool
+	remoteBranches                   string
 	// command is the command whose flags these are (deploy, prune, rollback).
 	command string
 }
@@ -63,6 +63,7 @@ func newFlagSet(name string, f *deployFlags, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
 	fs.IntVar(&f.concurrency, "concurrency", deploy.DefaultConcurrency, "most deployments written at once (the writer adapts below it to the server)")
 	fs.StringVar(&f.output, "output", "text", "text or json")
+	fs.BoolVar(&f.followHead, "follow-head", false, "with the git code source, deployments of a branch other than the mainline (code_source.mainline, default main) clone the branch's head at each run instead of the deployed commit")
 	switch name {
 	case "deploy", "rollback":
 		fs.BoolVar(&f.prune, "prune", false, "also delete this project/branch/env's deployments (made by prefect-deploy) that the run no longer deploys")
@@ -258,7 +259,7 @@ func deployOptions(f *deployFlags, env Env) (deploy.Options, *config.File, repod
 	o = deploy.Options{
 		Meta: meta, SourceRoot: root, Config: cfg, Flows: splitList(f.flows),
 		Image: f.image, EnvVars: envVars, WorkPool: f.workPool, Exclude: f.exclude,
-		Repository: vals.Repository, DryRun: f.dryRun, Concurrency: f.concurrency,
+		Repository: vals.Repository, FollowHead: f.followHead, DryRun: f.dryRun, Concurrency: f.concurrency,
 	}
 	return o, cfg, vals, nil
 }

@@ -139,7 +139,18 @@ type CodeSource struct {
 	// AccessTokenEnv names the environment variable on the worker that holds
 	// a git access token (git only).
 	AccessTokenEnv string `json:"access_token_env,omitempty"`
+	// FollowHead makes the deployments of a branch other than Mainline clone
+	// the branch's head at each run instead of the deployed commit (git only),
+	// so a push to the branch needs no redeploy.
+	FollowHead bool `json:"follow_head,omitempty"`
+	// Mainline is the branch that always stays pinned; DefaultMainline when
+	// the file sets none (git only).
+	Mainline string `json:"mainline,omitempty"`
 }
+
+// DefaultMainline is the branch that stays pinned under follow_head when
+// code_source.mainline is not set.
+const DefaultMainline = "main"
 
 // Schedule is one Prefect deployment schedule. Exactly one of Cron,
 // Interval and RRule is set.

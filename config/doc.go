@@ -47,6 +47,8 @@
 //	  repository: https://github.com/org/repo.git                      # git: optional (default: the GitHub repository, else the origin remote)
 //	  directory: /opt/prefect/flows                                    # image: working directory (default /opt/prefect)
 //	  credentials: "{{ prefect.blocks.github-credentials.my-creds }}"  # git, optional: a block reference only
+//	  follow_head: true          # git, optional: branches but the mainline clone their head, not the commit
+//	  mainline: main             # git, optional: the branch that stays pinned (default main)
 //	  access_token_env: GITHUB_TOKEN                                   # git, optional: env var on the worker holding a token
 //	parameters: {any map}      # merged key by key across levels
 //	schedules:                 # replaced as a whole at each level; [] means no schedules

@@ -31,7 +31,7 @@ var (
 	}
 	flowKeys          = append([]string{"environments", "deployments"}, settingKeys...)
 	variantKeys       = append([]string{"variant", "environments"}, settingKeys...)
-	codeSourceKeys    = []string{"type", "repository", "directory", "credentials", "access_token_env"}
+	codeSourceKeys    = []string{"type", "repository", "directory", "credentials", "access_token_env", "follow_head", "mainline"}
 	concurrencyKeys   = []string{"limit", "collision_strategy", "grace_period_seconds"}
 	scheduleKeys      = []string{"cron", "interval", "rrule", "timezone", "anchor_date", "day_or", "active", "parameters", "slug"}
 	settingAliases    = map[string]string{"work_pool_name": "work_pool", "work_queue_name": "work_queue"}

@@ -296,6 +296,14 @@ func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
 		if isNull(pr.value) {
 			continue
 		}
+		if key == "follow_head" {
+			if b, ok := p.boolean(pr.value, kp); ok {
+				cs.FollowHead = b
+			} else {
+				valid = false
+			}
+			continue
+		}
 		s, ok := p.name(pr.value, kp)
 		if !ok {
 			valid = false
@@ -319,6 +327,8 @@ func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
 			cs.Repository = s
 		case "directory":
 			cs.Directory = s
+		case "mainline":
+			cs.Mainline = s
 		case "credentials":
 			if !blockReferenceRE.MatchString(s) {
 				if strings.Contains(s, "{{") {
@@ -357,7 +367,7 @@ func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
 			valid = false
 		}
 	case CodeSourceImage:
-		for _, key := range []string{"repository", "credentials", "access_token_env"} {
+		for _, key := range []string{"repository", "credentials", "access_token_env", "follow_head", "mainline"} {
 			if k := keys[key]; k != nil {
 				p.errorf(k, "%s.%s: applies to type git only", at, key)
 				valid = false

@@ -98,6 +98,64 @@ type CodeSource struct {
 	Credentials string
 	// AccessTokenEnv names an env var on the worker holding a git token (git).
 	AccessTokenEnv string
+	// FollowHead clones the branch's head instead of the deployed commit, except on Mainline
+	// (git).
+	FollowHead bool
+	// Mainline is the branch that stays pinned under FollowHead (config.DefaultMainline when "").
+	Mainline string
+}
+
+// TagCode is the tag a deployment that follows its branch's head carries, as
+// "CODE=branch-head"; a deployment without it runs exactly its COMMIT_HASH.
+const TagCode = "CODE"
+
+// CodeBranchHead is the value of the CODE tag of a deployment that follows its branch's head.
+const CodeBranchHead = "branch-head"
+
+// Follows reports whether deployments of branch clone the branch's head rather than a commit.
+func (cs CodeSource) Follows(branch string) bool {
+	if cs.Type != config.CodeSourceGit || !cs.FollowHead {
+		return false
+	}
+	mainline := cs.Mainline
+	if mainline == "" {
+		mainline = config.DefaultMainline
+	}
+	return branch != mainline
+}
+
+// PullStepsAt returns the pull steps of a deployment of branch at commit: the branch's head
+// when the code source follows it, else the commit.
+func (cs CodeSource) PullStepsAt(branch, commit string) []map[string]any {
+	steps := cs.PullSteps(commit)
+	if !cs.Follows(branch) {
+		return steps
+	}
+	args := steps[0]["prefect.deployments.steps.git_clone"].(map[string]any)
+	delete(args, "commit_sha")
+	args["branch"] = branch
+	return steps
+}
+
+// PinPullSteps returns steps with every git_clone that follows a branch pinned to commit
+// instead (a promoted copy of a deployment that follows its branch runs exactly the promoted
+// commit). The input is not changed.
+func PinPullSteps(steps []map[string]any, commit string) []map[string]any {
+	out := make([]map[string]any, len(steps))
+	for i, st := range steps {
+		out[i] = st
+		for k, v := range st {
+			args, ok := v.(map[string]any)
+			if !strings.HasSuffix(k, "git_clone") || !ok || args["branch"] == nil || args["commit_sha"] != nil || commit == "" {
+				continue
+			}
+			pinned := maps.Clone(args)
+			delete(pinned, "branch")
+			pinned["commit_sha"] = commit
+			out[i] = map[string]any{k: pinned}
+		}
+	}
+	return out
 }
 
 // PullSteps returns the pull steps for this code source at commit.
@@ -145,6 +203,9 @@ type BuildInput struct {
 	// DefaultRepository is the git URL used when the config's git code source names none, or
 	// when there is no code source and no image (from the GitHub context or the git remote).
 	DefaultRepository string
+	// FollowHead (--follow-head) makes a git code source of a branch other than its mainline
+	// clone the branch's head, as code_source.follow_head does.
+	FollowHead bool
 }
 
 // Build makes one Target per flow and variant. Every problem is returned at once.
@@ -246,6 +307,9 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 		desc = *s.Description
 	}
 	tags := append(m.Tags(), s.Tags...)
+	if cs.Follows(m.Branch) {
+		tags = append(tags, naming.Tag(TagCode, CodeBranchHead))
+	}
 	spec := prefect.DeploymentSpec{
 		Name:                   full,
 		Paused:                 s.Paused != nil && *s.Paused,
@@ -255,7 +319,7 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 		Parameters:             s.Parameters,
 		Tags:                   dedupe(tags),
 		Labels:                 m.Labels(),
-		PullSteps:              cs.PullSteps(m.Commit),
+		PullSteps:              cs.PullStepsAt(m.Branch, m.Commit),
 		WorkPoolName:           pool,
 		Description:            &desc,
 		Version:                m.Version(),
@@ -303,7 +367,8 @@ func Concurrency(cl *config.ConcurrencyLimit) (*int, *prefect.ConcurrencyOptions
 
 func codeSource(in BuildInput, s config.Settings) (CodeSource, error) {
 	if c := s.CodeSource; c != nil {
-		cs := CodeSource{Type: c.Type, Repository: c.Repository, Directory: c.Directory, Credentials: c.Credentials, AccessTokenEnv: c.AccessTokenEnv}
+		cs := CodeSource{Type: c.Type, Repository: c.Repository, Directory: c.Directory, Credentials: c.Credentials, AccessTokenEnv: c.AccessTokenEnv,
+			FollowHead: c.FollowHead || in.FollowHead, Mainline: c.Mainline}
 		if cs.Type == config.CodeSourceGit && cs.Repository == "" {
 			cs.Repository = in.DefaultRepository
 		}
@@ -316,7 +381,7 @@ func codeSource(in BuildInput, s config.Settings) (CodeSource, error) {
 		return CodeSource{Type: config.CodeSourceImage, Directory: config.DefaultImageDirectory}, nil
 	}
 	if in.DefaultRepository != "" {
-		return CodeSource{Type: config.CodeSourceGit, Repository: in.DefaultRepository}, nil
+		return CodeSource{Type: config.CodeSourceGit, Repository: in.DefaultRepository, FollowHead: in.FollowHead}, nil
 	}
 	return CodeSource{}, fmt.Errorf("workers cannot get the code: pass --image, or set code_source in the config")
 }

@@ -137,3 +137,34 @@ func TestAutomationsFromTriggers(t *testing.T) {
 		t.Errorf("Automations mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestFollowHead(t *testing.T) {
+	t.Parallel()
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	cs := CodeSource{Type: "git", Repository: "https://github.com/acme/flows.git", FollowHead: true}
+	clone := func(steps []map[string]any) map[string]any {
+		return steps[0]["prefect.deployments.steps.git_clone"].(map[string]any)
+	}
+	if diff := cmp.Diff(map[string]any{"repository": cs.Repository, "branch": "feature/x"}, clone(cs.PullStepsAt("feature/x", sha))); diff != "" {
+		t.Errorf("a feature branch follows its head (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"repository": cs.Repository, "commit_sha": sha}, clone(cs.PullStepsAt("main", sha))); diff != "" {
+		t.Errorf("the mainline stays pinned (-want +got):\n%s", diff)
+	}
+	cs.Mainline = "trunk"
+	if !cs.Follows("main") || cs.Follows("trunk") {
+		t.Errorf("with mainline trunk, main follows its head and trunk does not")
+	}
+	following := cs.PullStepsAt("feature/x", sha)
+	pinned := PinPullSteps(following, sha)
+	if diff := cmp.Diff(map[string]any{"repository": cs.Repository, "commit_sha": sha}, clone(pinned)); diff != "" {
+		t.Errorf("PinPullSteps (-want +got):\n%s", diff)
+	}
+	if clone(following)["branch"] != "feature/x" {
+		t.Errorf("PinPullSteps changed its input: %v", following)
+	}
+	img := CodeSource{Type: "image", FollowHead: true}
+	if img.Follows("feature/x") {
+		t.Errorf("an image code source never follows a branch")
+	}
+}

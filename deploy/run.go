@@ -35,6 +35,8 @@ type Options struct {
 	WorkPool string
 	// Repository is the git URL for the git code source when the config names none.
 	Repository string
+	// FollowHead makes the git code source of a non-mainline branch clone the branch's head.
+	FollowHead bool
 	// Extra are targets built elsewhere (prefect.yaml entries), deployed beside discovered flows.
 	Extra []Target
 	// DryRun computes and prints the plan and writes nothing.
@@ -70,7 +72,7 @@ func Targets(opts Options) ([]Target, []string, error) {
 			return nil, warnings, err
 		}
 		targets, err = Build(BuildInput{Meta: opts.Meta, Flows: found.Flows, Config: opts.Config, Image: opts.Image,
-			EnvVars: opts.EnvVars, WorkPool: opts.WorkPool, DefaultRepository: opts.Repository})
+			EnvVars: opts.EnvVars, WorkPool: opts.WorkPool, DefaultRepository: opts.Repository, FollowHead: opts.FollowHead})
 		if err != nil {
 			return nil, warnings, err
 		}

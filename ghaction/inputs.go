@@ -37,6 +37,7 @@ const (
 	inAllowDowngrade   = "allow-downgrade"
 	inSkipMissing      = "skip-missing"
 	inPrune            = "prune"
+	inFollowHead       = "follow-head"
 	inTo               = "to"
 	inBranchDeleted    = "branch-deleted"
 	inRemoteBranches   = "remote-branches"
@@ -85,6 +86,7 @@ var commandOnly = map[string][]string{
 	inAllowDowngrade: {CommandPromote, CommandRollback},
 	inSkipMissing:    {CommandPromote},
 	inPrune:          {CommandDeploy, CommandRollback},
+	inFollowHead:     {CommandDeploy, CommandPreview, CommandPrune, CommandRollback},
 	inTo:             {CommandRollback},
 	inBranchDeleted:  {CommandPrune},
 	inRemoteBranches: {CommandPrune},
@@ -297,7 +299,7 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 		}
 		flag("concurrency", v)
 	}
-	for _, name := range []string{inAllowDowngrade, inSkipMissing, inPrune, inBranchDeleted} {
+	for _, name := range []string{inAllowDowngrade, inSkipMissing, inPrune, inBranchDeleted, inFollowHead} {
 		if v := input(a, name); applies(name, v) && boolean(name) {
 			args = append(args, "--"+name)
 		}

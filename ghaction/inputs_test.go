@@ -43,6 +43,7 @@ func TestArgs(t *testing.T) {
 				"DRY_RUN":         "true",
 				"CONCURRENCY":     "8",
 				"PRUNE":           "true",
+				"FOLLOW_HEAD":     "true",
 				"GITHUB_TOKEN":    "ghs_token",
 				"SECRET_ENV_VARS": "API_TOKEN=s3cr3t=with=equals",
 			},
@@ -54,7 +55,7 @@ func TestArgs(t *testing.T) {
 				"--env-var", "API_TOKEN=s3cr3t=with=equals",
 				"--prefect-yaml", "flows/*/prefect.yaml", "--prefect-yaml", "prefect.yaml",
 				"--step-output", "build.image=ghcr.io/octo-org/shop@sha256:abc", "--step-output", "build.tag=2026.11",
-				"--dry-run", "--concurrency", "8", "--prune"},
+				"--dry-run", "--concurrency", "8", "--prune", "--follow-head"},
 			secrets: []string{"s3cr3t=with=equals", "ghs_token"},
 		},
 		{

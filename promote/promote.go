@@ -296,8 +296,8 @@ func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.T
 
 	tags := make([]string, 0, len(d.Tags))
 	for _, t := range d.Tags {
-		if k, _, ok := naming.ParseTag(t); ok && k == naming.TagEnv {
-			continue
+		if k, v, ok := naming.ParseTag(t); ok && (k == naming.TagEnv || k == deploy.TagCode && v == deploy.CodeBranchHead) {
+			continue // a promoted copy is pinned to the source's commit
 		}
 		tags = append(tags, t)
 	}
@@ -323,7 +323,7 @@ func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.T
 		Parameters:             d.Parameters,
 		Tags:                   tags,
 		Labels:                 labels,
-		PullSteps:              d.PullSteps,
+		PullSteps:              deploy.PinPullSteps(d.PullSteps, s.commit),
 		WorkPoolName:           deref(d.WorkPoolName),
 		WorkQueueName:          deref(d.WorkQueueName),
 		Description:            d.Description,
