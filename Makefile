@@ -37,4 +37,4 @@ server: venv build
 	scripts/prefect-server.sh --ui -- scripts/serve.sh
 
 bench: venv build
-	scripts/prefect-server.sh -- $(GO) run ./internal/bench $(BENCH_ARGS)
+	$(GO) run ./internal/bench $(BENCH_ARGS)

@@ -55,9 +55,9 @@ type adaptive struct {
 
 	changed    time.Time // when the limit last changed
 	warm       int       // answers still to pass over after a change of limit
-	winDone    int
+	winDone    int       // answers in the window
+	winBusy    int       // of which refusals
 	winLatency time.Duration
-	lastCut    time.Time // requests started before it cannot cut the limit again
 	pauseUntil time.Time
 }
 
@@ -82,19 +82,47 @@ func (a *adaptive) PausedUntil() time.Time { return a.pauseUntil }
 
 // Done records a request that started at start and succeeded (or failed for a reason other than
 // load) at now.
-func (a *adaptive) Done(start, now time.Time) {
+func (a *adaptive) Done(start, now time.Time) { a.answer(start, now, false) }
+
+// Busy records a request that started at start and that the server refused at now as busy,
+// asking to wait retryAfter (0: no Retry-After). A Retry-After (a rate limit) pauses new
+// requests and halves the limit at once; other refusals (SQLite's "database is locked") count
+// against the window's throughput, and halve the limit once they are more than a quarter of
+// its answers. Either way the limit is cut once per burst: answers to requests that started
+// before the last cut say nothing about the new limit.
+func (a *adaptive) Busy(start, now time.Time, retryAfter time.Duration) {
+	if retryAfter > 0 {
+		if now.Add(retryAfter).After(a.pauseUntil) {
+			a.pauseUntil = now.Add(retryAfter)
+		}
+		if !start.Before(a.changed) {
+			a.cut(now)
+		}
+		return
+	}
+	a.answer(start, now, true)
+}
+
+// answer counts one answer into the current window and, when the window is full, decides.
+func (a *adaptive) answer(start, now time.Time, refused bool) {
 	if start.Before(a.changed) {
 		// Started under the previous limit: while the server's queue fills or drains, its
 		// answers say nothing about the new one; nor do the first limit answers after it.
-		a.winDone, a.winLatency, a.warm = 0, 0, a.limit
+		a.winDone, a.winBusy, a.winLatency, a.warm = 0, 0, 0, a.limit
 		return
 	}
-	if a.warm > 0 {
+	if a.warm > 0 && !refused { // a refusal is news whenever it comes
 		a.warm--
 		return
 	}
 	a.winDone++
 	a.winLatency += now.Sub(start)
+	if refused {
+		if a.winBusy++; a.winBusy >= 2 && 4*a.winBusy > a.winDone {
+			a.cut(now)
+			return
+		}
+	}
 	rounds := 2
 	if a.growing {
 		rounds = 1
@@ -103,11 +131,13 @@ func (a *adaptive) Done(start, now time.Time) {
 		return
 	}
 	// Throughput by Little's law: limit requests in flight, each answered after the mean
-	// latency. Unlike completions counted over a clock window, it does not depend on where the
-	// window's edges fall between answers that arrive together.
+	// latency, times the share the server accepted. Unlike completions counted over a clock
+	// window, it does not depend on where the window's edges fall between answers that arrive
+	// together.
 	lat := max(a.winLatency/time.Duration(a.winDone), time.Microsecond)
-	got := point{limit: a.limit, rate: float64(a.limit) / lat.Seconds(), latency: lat}
-	a.winDone, a.winLatency = 0, 0
+	accepted := float64(a.winDone-a.winBusy) / float64(a.winDone)
+	got := point{limit: a.limit, rate: float64(a.limit) * accepted / lat.Seconds(), latency: lat}
+	a.winDone, a.winBusy, a.winLatency = 0, 0, 0
 	before := a.limit
 	a.windowEnd(got)
 	if a.limit != before {
@@ -115,22 +145,14 @@ func (a *adaptive) Done(start, now time.Time) {
 	}
 }
 
-// Busy records a request that started at start and that the server refused at now as busy,
-// asking to wait retryAfter (0: no Retry-After). The limit is halved once per burst: refusals of
-// requests that started before the last cut are answers to a load already being shed.
-func (a *adaptive) Busy(start, now time.Time, retryAfter time.Duration) {
-	if retryAfter > 0 && now.Add(retryAfter).After(a.pauseUntil) {
-		a.pauseUntil = now.Add(retryAfter)
-	}
-	if start.Before(a.lastCut) {
-		return
-	}
-	a.lastCut, a.changed = now, now
+// cut halves the limit and remembers the one the server refused.
+func (a *adaptive) cut(now time.Time) {
+	a.changed = now
 	a.busyCap, a.sinceCap = a.limit, 0
 	a.limit = max(1, a.limit/2)
 	a.growing, a.probing, a.steady = false, false, 0
 	a.base = point{limit: a.limit}
-	a.winDone, a.winLatency, a.warm = 0, 0, a.limit
+	a.winDone, a.winBusy, a.winLatency, a.warm = 0, 0, 0, a.limit
 }
 
 // windowEnd decides the next limit from one window's measurement.

@@ -57,14 +57,20 @@ func (s *Step) Action(dryRun bool) report.Action {
 // flow filter and one deployment filter per 200 names, one read per work pool), checks that the
 // work pools exist, and computes each target's changes. It writes nothing.
 func Plan(ctx context.Context, api API, targets []Target) ([]*Step, error) {
-	if err := checkPools(ctx, api, targets); err != nil {
-		return nil, err
-	}
 	flowNames := map[string]bool{}
 	for _, t := range targets {
 		flowNames[t.FlowName] = true
 	}
-	flows, err := api.FilterFlows(ctx, sortedKeys(flowNames))
+	// The pools and the flows are read at once: over a slow link each round trip counts.
+	var flows []prefect.Flow
+	var poolErr, err error
+	var wg sync.WaitGroup
+	wg.Go(func() { poolErr = checkPools(ctx, api, targets) })
+	flows, err = api.FilterFlows(ctx, sortedKeys(flowNames))
+	wg.Wait()
+	if poolErr != nil {
+		return nil, poolErr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to read flows: %w", err)
 	}
@@ -82,12 +88,21 @@ func Plan(ctx context.Context, api API, targets []Target) ([]*Step, error) {
 		}
 	}
 	sort.Strings(names)
+	// Every page of names at once, too.
+	var batches [][]prefect.Deployment
+	var errs []error
 	for start := 0; start < len(names); start += prefect.PageSize {
-		batch := names[start:min(start+prefect.PageSize, len(names))]
-		deps, err := api.FilterDeployments(ctx, prefect.DeploymentFilter{Names: batch})
-		if err != nil {
-			return nil, fmt.Errorf("failed to read existing deployments: %w", err)
-		}
+		batches, errs = append(batches, nil), append(errs, nil)
+	}
+	for k := range batches {
+		batch := names[k*prefect.PageSize : min((k+1)*prefect.PageSize, len(names))]
+		wg.Go(func() { batches[k], errs[k] = api.FilterDeployments(ctx, prefect.DeploymentFilter{Names: batch}) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("failed to read existing deployments: %w", err)
+	}
+	for _, deps := range batches {
 		for i := range deps {
 			d := deps[i]
 			existing[flowName[d.FlowID]+"/"+d.Name] = &d

@@ -157,3 +157,33 @@ func TestWritePrefectYAML(t *testing.T) {
 		t.Errorf("prefect.yaml flows differ from the discovered flows (-discovered +prefect.yaml):\n%s", diff)
 	}
 }
+
+// TestChangeOneFlow checks that the "one flow changed" redeploy changes exactly one deployment:
+// the first flow's parameter schema, nothing else.
+func TestChangeOneFlow(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := writeRepo(dir, "change", 5); err != nil {
+		t.Fatal(err)
+	}
+	before, err := buildTargets(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := changeOneFlow(dir); err != nil {
+		t.Fatal(err)
+	}
+	after, err := buildTargets(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changed []string
+	for i := range before {
+		if diff := cmp.Diff(before[i].Spec, after[i].Spec); diff != "" {
+			changed = append(changed, after[i].FlowName)
+		}
+	}
+	if diff := cmp.Diff([]string{after[0].FlowName}, changed); diff != "" {
+		t.Errorf("flows whose deployment changed (-want +got):\n%s", diff)
+	}
+}

@@ -95,6 +95,11 @@ func Start(t testing.TB, env map[string]string) *Server {
 	return s
 }
 
+// StartServer starts a dedicated server with extra environment (for instance
+// PREFECT_API_DATABASE_CONNECTION_URL for a PostgreSQL database) for a program that is not a
+// test, such as the benchmark; the caller stops it.
+func StartServer(env map[string]string) (*Server, error) { return start(env) }
+
 func skipShort(t testing.TB) {
 	if testing.Short() {
 		t.Skip("integration test skipped: -short was given, so no live Prefect server is used (run `make test` for the full suite)")

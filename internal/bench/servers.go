@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
+)
+
+// server is one kind of Prefect server the benchmark measures against.
+type server struct {
+	kind string // sqlite, postgres, wan
+	what string // a description for the table
+	url  string // API base URL the clients use
+	stop func()
+}
+
+// startSQLite starts a throwaway Prefect server on SQLite (the default).
+func startSQLite() (*server, error) {
+	s, err := prefecttest.StartServer(nil)
+	if err != nil {
+		return nil, err
+	}
+	return &server{kind: "sqlite", what: "local server, SQLite", url: s.URL, stop: s.Stop}, nil
+}
+
+// pgBin finds the directory of PostgreSQL's server programs (initdb, pg_ctl).
+func pgBin() (string, error) {
+	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real // /usr/local/bin/pg_ctl -> /usr/lib/postgresql/15/bin/pg_ctl, beside initdb
+		}
+		return filepath.Dir(p), nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if _, err := os.Stat(filepath.Join(dirs[i], "pg_ctl")); err == nil {
+			return dirs[i], nil
+		}
+	}
+	return "", fmt.Errorf("PostgreSQL's pg_ctl is neither on PATH nor under /usr/lib/postgresql/*/bin; install PostgreSQL or pass -servers sqlite")
+}
+
+// startPostgres starts a throwaway PostgreSQL cluster under dir (as the unprivileged user
+// nobody when run as root: PostgreSQL refuses to run as root), listening on loopback only, and
+// a Prefect server using it.
+func startPostgres(dir string) (*server, error) {
+	bin, err := pgBin()
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(dir, "pgdata")
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return nil, err
+	}
+	as := func(name string, args ...string) *exec.Cmd { return exec.Command(filepath.Join(bin, name), args...) }
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("nobody")
+		if err != nil {
+			return nil, fmt.Errorf("running as root, PostgreSQL needs an unprivileged user: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		for _, d := range []string{dir, data} {
+			if err := os.Chown(d, uid, gid); err != nil {
+				return nil, err
+			}
+		}
+		as = func(name string, args ...string) *exec.Cmd {
+			c := exec.Command(filepath.Join(bin, name), args...)
+			c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+			c.Dir = dir
+			return c
+		}
+	}
+	run := func(c *exec.Cmd) error {
+		out, err := c.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%s: %v: %s", strings.Join(c.Args, " "), err, tail(string(out), 20))
+		}
+		return nil
+	}
+	if err := run(as("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")); err != nil {
+		return nil, err
+	}
+	logFile := filepath.Join(dir, "postgres.log")
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=200", port, dir)
+	if err := run(as("pg_ctl", "-D", data, "-l", logFile, "-o", opts, "-w", "-t", "120", "start")); err != nil {
+		return nil, err
+	}
+	stopPG := func() { _ = run(as("pg_ctl", "-D", data, "-m", "fast", "-w", "stop")) }
+	if err := run(as("createdb", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "postgres", "prefect")); err != nil {
+		stopPG()
+		return nil, err
+	}
+	s, err := prefecttest.StartServer(map[string]string{
+		"PREFECT_API_DATABASE_CONNECTION_URL": fmt.Sprintf("postgresql+asyncpg://postgres@127.0.0.1:%d/prefect", port),
+	})
+	if err != nil {
+		stopPG()
+		return nil, err
+	}
+	return &server{kind: "postgres", what: "local server, PostgreSQL", url: s.URL, stop: func() { s.Stop(); stopPG() }}, nil
+}
+
+// startWAN starts a loopback proxy in front of target that delays every request by latency
+// before forwarding it: a far server (Prefect Cloud from a CI runner) with target's capacity.
+func startWAN(target string, latency time.Duration) (*server, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = ""
+	rp := httputil.NewSingleHostReverseProxy(u)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	rp.Transport = tr
+	rp.ErrorLog = log.New(io.Discard, "", 0) // requests of a stopped floor run end as "context canceled"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{ReadHeaderTimeout: time.Minute, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+		rp.ServeHTTP(w, r)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+	return &server{kind: "wan", what: fmt.Sprintf("PostgreSQL server behind %v per request", latency),
+		url: "http://" + l.Addr().String() + "/api", stop: stop}, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
