@@ -62,9 +62,11 @@
 //   - annotations: builtins and typing/typing_extensions/collections.abc
 //     generics (Optional, Union, X | Y, list, dict, set, tuple, Literal,
 //     Annotated, Any ...), datetime, date, time, timedelta, UUID, Path,
-//     Decimal, pydantic's constrained types (conint, constr, confloat,
-//     conlist, PositiveInt, StrictStr ...), string forward references, type
-//     aliases, TypeVars and PEP 695 type parameters;
+//     Decimal, ipaddress types, pydantic's SecretStr, SecretBytes, HttpUrl,
+//     AnyUrl and constrained types (conint, constr, confloat, conlist,
+//     PositiveInt, StrictStr ...), string forward references (resolved
+//     where Prefect's pydantic resolves them), type aliases, TypeVars and
+//     PEP 695 type parameters;
 //   - classes of the repository: Enum (IntEnum, str mixins, auto()),
 //     pydantic BaseModel (inheritance, Field defaults, descriptions,
 //     constraints, default_factory, model_config extra), dataclasses,
@@ -78,7 +80,8 @@
 //   - defaults, evaluated as an import would: literals, module constants,
 //     arithmetic and string operations, names imported from other modules
 //     of the repository (absolute and relative imports, namespace
-//     packages), enum members and their .value and .name, class attributes,
+//     packages), enum members (aliases too) and their .value and .name,
+//     class attributes (which may use the class's other attributes),
 //     date(...), datetime(...), time(...), timedelta(...), Path(...),
 //     pydantic Field(default=..., description=..., json_schema_extra=...)
 //     and instances of the repository's models and dataclasses;

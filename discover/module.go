@@ -67,6 +67,7 @@ type classDef struct {
 	headerNode *node
 	parsedHdr  bool
 	seen       bool // a statement of the body was read
+	bodyScope  *module
 }
 
 // classField is "name: annotation [= value]" in a class body.
@@ -81,6 +82,28 @@ type classField struct {
 type classAttr struct {
 	name  string
 	value string
+}
+
+// scope returns the names a class body's values see: the module's, then
+// the class's own attributes and field values (later ones win, as the body
+// runs in order; a value that uses a later name is not followed).
+func (c *classDef) scope() *module {
+	if c.bodyScope == nil {
+		s := &module{file: c.mod.file, names: make(map[string]*binding, len(c.mod.names)+len(c.attrs)), future: c.mod.future, guess: c.mod.guess}
+		for k, v := range c.mod.names {
+			s.names[k] = v
+		}
+		for _, f := range c.fields {
+			if f.hasValue {
+				s.names[f.name] = &binding{kind: bAssign, text: f.value}
+			}
+		}
+		for _, a := range c.attrs {
+			s.names[a.name] = &binding{kind: bAssign, text: a.value}
+		}
+		c.bodyScope = s
+	}
+	return c.bodyScope
 }
 
 // hdr returns the parsed class header, "Name(bases, keywords)", or nil.

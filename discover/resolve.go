@@ -421,7 +421,7 @@ func (r *repo) attrValue(base any, name string, depth int) (v any, ok, done bool
 			}
 		}
 		if src, ok := b.c.attr(name); ok {
-			v, ok := r.eval(parseExpr(src), b.c.mod, depth+1)
+			v, ok := r.eval(parseExpr(src), b.c.scope(), depth+1)
 			return v, ok, true
 		}
 		return nil, false, true

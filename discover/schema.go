@@ -474,6 +474,16 @@ func (g *schemaGen) named(n *node, args []*node, m *module, depth int) map[strin
 		return map[string]any{"type": "string", "format": "uuid"}
 	case "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath":
 		return map[string]any{"type": "string", "format": "path"}
+	case "pydantic.SecretStr", "pydantic.SecretBytes":
+		return map[string]any{"type": "string", "format": "password", "writeOnly": true}
+	case "pydantic.HttpUrl", "pydantic.networks.HttpUrl":
+		return map[string]any{"type": "string", "format": "uri", "minLength": int64(1), "maxLength": int64(2083)}
+	case "pydantic.AnyUrl", "pydantic.networks.AnyUrl":
+		return map[string]any{"type": "string", "format": "uri", "minLength": int64(1)}
+	case "ipaddress.IPv4Address", "ipaddress.IPv6Address", "ipaddress.IPv4Network", "ipaddress.IPv6Network",
+		"ipaddress.IPv4Interface", "ipaddress.IPv6Interface":
+		// IPv4Address is "ipv4", IPv4Network "ipv4network", IPv6Interface "ipv6interface".
+		return map[string]any{"type": "string", "format": strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(q, "ipaddress."), "Address"))}
 	case "decimal.Decimal":
 		return map[string]any{"anyOf": []any{map[string]any{"type": "number"}, map[string]any{"type": "string"}}}
 	case "builtins.list", "typing.List", "typing.Sequence", "typing.MutableSequence", "typing.Iterable", "typing.Collection":
