@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
@@ -37,6 +38,33 @@ func metaFrom(envName, project, branch, commit, pkgVersion string, cfg *config.F
 		return deploy.Meta{}, vals, usagef("%s", strings.Join(problems, "\n"))
 	}
 	return deploy.Meta{Project: vals.Project, Branch: vals.Branch, Env: envName, Commit: vals.Commit, PackageVersion: vals.PackageVersion}, vals, nil
+}
+
+// describeDefaults says which values were not given as flags and where they came from, e.g.
+// "using project shop (origin remote), branch main (git), commit 9f3c0e1 (git HEAD)"; "" when
+// every value was given.
+func describeDefaults(v repodefaults.Values) string {
+	var parts []string
+	for _, x := range []struct{ key, value string }{
+		{"project", v.Project}, {"branch", v.Branch}, {"commit", v.Commit}, {"package version", v.PackageVersion},
+	} {
+		from := v.From[x.key]
+		if x.value == "" || from == "" {
+			continue
+		}
+		if flagGiven, rev, _ := strings.Cut(from, " "); strings.HasPrefix(flagGiven, "--") && (rev == "" || strings.EqualFold(rev, x.value)) {
+			continue // given as a flag, as it is
+		}
+		val := x.value
+		if x.key == "commit" && len(val) > 7 {
+			val = val[:7]
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", x.key, val, from))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "using " + strings.Join(parts, ", ")
 }
 
 func asProblems(err error, ps *repodefaults.Problems) bool {

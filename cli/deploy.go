@@ -242,6 +242,9 @@ func deployOptions(f *deployFlags, env Env) (deploy.Options, *config.File, repod
 	if err != nil {
 		return o, nil, vals, err
 	}
+	if d := describeDefaults(vals); d != "" && f.output == "text" {
+		fmt.Fprintln(env.Stderr, d)
+	}
 	envVars, err := parseKV("env-var", f.envVars)
 	if err != nil {
 		return o, nil, vals, err

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"flag"
+	"fmt"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/promote"
@@ -53,9 +54,12 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	if err != nil {
 		return nil, err
 	}
-	meta, _, err := metaFrom(target, project, branch, "", "", cfg, env, false)
+	meta, vals, err := metaFrom(target, project, branch, "", "", cfg, env, false)
 	if err != nil {
 		return nil, err
+	}
+	if d := describeDefaults(vals); d != "" && format == "text" {
+		fmt.Fprintln(env.Stderr, d)
 	}
 	if err := cfg.CheckEnvironment(sourceEnv); err != nil {
 		return nil, usagef("--source-env %s: %v", sourceEnv, err)

@@ -74,6 +74,13 @@ func newLines(d Item) []string {
 		}
 		out = append(out, line)
 	}
+	if d.Version != "" {
+		line := "version: " + d.Version
+		if d.PackageVersion != "" {
+			line += ", package version " + d.PackageVersion
+		}
+		out = append(out, line)
+	}
 	s := d.Spec
 	if s == nil {
 		return out

@@ -87,7 +87,7 @@ func TestWritePlan(t *testing.T) {
 	rep := &Report{Command: "deploy", Env: "dev", DryRun: true, Deployments: []Item{
 		{Name: "shop--main--a-only-commit--dev", Action: WouldUpdate, Commit: shaB, Changes: onlyCommit},
 		{Name: "shop--main--b-many--dev", Action: WouldUpdate, Commit: shaB, Changes: many},
-		{Name: "shop--main--c-new-git--dev", Action: WouldCreate, Commit: shaB, Entrypoint: "flows/etl.py:etl", Source: "flows/etl.py:12", Spec: newGit},
+		{Name: "shop--main--c-new-git--dev", Action: WouldCreate, Commit: shaB, Version: "main-9f3c0e1", PackageVersion: "0.4.0", Entrypoint: "flows/etl.py:etl", Source: "flows/etl.py:12", Spec: newGit},
 		{Name: "shop--main--d-new-image--dev", Action: WouldCreate, Commit: shaB, Entrypoint: "flows/etl.py:etl", Source: "pipelines/etl/prefect.yaml:9", Spec: newImage},
 		{Name: "shop--main--e-promoted--prod", Action: WouldCreate, Commit: shaA, Entrypoint: "flows/etl.py:etl", Source: src.Name, Spec: prod, FromSource: prefect.Diff(prod, src)},
 		{Name: "shop--main--f-same--dev", Action: Unchanged},

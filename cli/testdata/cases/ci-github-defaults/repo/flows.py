@@ -1,0 +1,11 @@
+from prefect import flow
+
+
+@flow
+def etl():
+    pass
+
+
+@flow(name="load-data")
+def load():
+    pass
