@@ -39,6 +39,18 @@ func summarize(r io.Reader, w io.Writer) (bool, error) {
 	var passed, failed, skipped, pkgFailed int
 	testFailed := map[string]bool{} // package → some test failed
 	buf := map[string][]string{}    // package/test → its output so far
+	pkgOut := map[string][]string{} // package → what to print when it ends, as go test does
+	var order []string              // packages with output not yet printed, in order
+	add := func(pkg string, lines ...string) {
+		if _, ok := pkgOut[pkg]; !ok {
+			order = append(order, pkg)
+		}
+		pkgOut[pkg] = append(pkgOut[pkg], lines...)
+	}
+	flush := func(pkg string) {
+		fmt.Fprint(w, strings.Join(pkgOut[pkg], ""))
+		delete(pkgOut, pkg)
+	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -56,12 +68,13 @@ func summarize(r io.Reader, w io.Writer) (bool, error) {
 			pkgFailed++
 		case e.Test == "" && e.Action == "output":
 			if o := e.Output; o != "PASS\n" && o != "FAIL\n" && !strings.HasPrefix(o, "=== ") && !strings.HasPrefix(o, "testing: warning: no tests to run") {
-				fmt.Fprint(w, o)
+				add(e.Package, o)
 			}
-		case e.Test == "" && e.Action == "fail":
-			if !testFailed[e.Package] {
+		case e.Test == "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip"):
+			if e.Action == "fail" && !testFailed[e.Package] {
 				pkgFailed++ // failed outside any test: a panic in TestMain, a timeout, a build error
 			}
+			flush(e.Package)
 		case e.Action == "output":
 			if !strings.HasPrefix(e.Output, "=== ") {
 				buf[key] = append(buf[key], e.Output)
@@ -75,8 +88,13 @@ func summarize(r io.Reader, w io.Writer) (bool, error) {
 		case e.Action == "fail":
 			failed++
 			testFailed[e.Package] = true
-			fmt.Fprint(w, strings.Join(buf[key], ""))
+			add(e.Package, buf[key]...)
 			delete(buf, key)
+		}
+	}
+	for _, pkg := range order {
+		if _, ok := pkgOut[pkg]; ok {
+			flush(pkg)
 		}
 	}
 	if err := sc.Err(); err != nil {

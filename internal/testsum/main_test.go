@@ -57,6 +57,9 @@ func TestSub(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
+	if strings.Index(got, "boom") > strings.Index(got, "FAIL\texample.com/m") {
+		t.Errorf("a failing test's output must come before its package's FAIL line, as go test prints it:\n%s", got)
+	}
 	for _, unwanted := range []string{"quiet when passing", "=== RUN"} {
 		if strings.Contains(got, unwanted) {
 			t.Errorf("output shows %q:\n%s", unwanted, got)
