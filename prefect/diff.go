@@ -393,6 +393,23 @@ func window(s string, start int) string {
 	for end < len(s) && !utf8.RuneStart(s[end]) {
 		end--
 	}
+	// Cut at a word (after a space, comma or semicolon), never inside a token, when one is near.
+	if start > 0 {
+		for i := start; i < len(s) && i < start+30; i++ {
+			if isCut(s[i]) {
+				start = i + 1
+				break
+			}
+		}
+	}
+	if end < len(s) {
+		for i := end - 1; i > start && i > end-30; i-- {
+			if isCut(s[i]) {
+				end = i + 1
+				break
+			}
+		}
+	}
 	out := s[start:end]
 	if start > 0 {
 		out = "…" + out
@@ -402,6 +419,8 @@ func window(s string, start int) string {
 	}
 	return out
 }
+
+func isCut(b byte) bool { return b == ' ' || b == ',' || b == ';' }
 
 // renderFull gives the single-line form of a value.
 func renderFull(v any) string {

@@ -1,6 +1,7 @@
 package prefect
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -53,6 +54,21 @@ func TestWindowKeepsRunes(t *testing.T) {
 		if w := window(s, start); !utf8.ValidString(w) {
 			t.Fatalf("window(%d) cut a rune: %q", start, w)
 		}
+	}
+}
+
+// TestWindowCutsAtAWord checks a long value is cut after a comma, not inside a tag.
+func TestWindowCutsAtAWord(t *testing.T) {
+	t.Parallel()
+	var tags []string
+	for i := 0; i < 12; i++ {
+		tags = append(tags, fmt.Sprintf(`"COMMIT_HASH=%040d"`, i))
+	}
+	s := "[" + strings.Join(tags, ",") + "]"
+	w := window(s, 50)
+	body := strings.TrimSuffix(strings.TrimPrefix(w, "…"), "…")
+	if !strings.HasSuffix(body, ",") || !strings.HasPrefix(body, `"COMMIT_HASH=`) {
+		t.Errorf("window cut inside a tag: %q", w)
 	}
 }
 
