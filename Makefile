@@ -12,8 +12,9 @@ venv:
 	@scripts/venv.sh >/dev/null
 
 # Lint (gofmt, go vet, actionlint, zizmor, shellcheck), then unit, integration, end-to-end and
-# act-driven tests against live local Prefect servers and real process workers. The output is
-# plain go test's (a line per package, failing tests in full) and ends with one line:
+# act-driven tests against live local Prefect servers and real process workers (after the
+# compatibility suite against the other Prefect versions of scripts/prefect-versions). The
+# output is plain go test's (a line per package, failing tests in full) and ends with one line:
 # "N passed, N failed, N skipped".
 test: venv
 	$(GO) mod download
@@ -24,6 +25,7 @@ test: venv
 	@# Its full log, every difference explained, is kept in .tmp/oracle.log.
 	@mkdir -p .tmp; set -o pipefail; $(GO) test -count=1 -run '^TestOracle$$' -v ./discover/ | tee .tmp/oracle.log | \
 	  grep -E '^(oracle vs|--- FAIL|FAIL|ok|panic)' || { echo "oracle failed: see .tmp/oracle.log"; exit 1; }
+	GO=$(GO) scripts/compat.sh
 	$(GO) build -o bin/testsum ./internal/testsum
 	set -o pipefail; scripts/prefect-server.sh -- $(GO) test -json -race -shuffle=on -count=1 -timeout 30m -skip '^TestOracle$$' ./... | bin/testsum
 

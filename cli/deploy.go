@@ -137,7 +137,8 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 	var planShown bool
 	ao := deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress,
 		ProgressTTY: isTerminal(env.Stderr), OnPlan: showPlan(env, f.output, f.dryRun, &planShown), Phase: env.Phase, Log: env.phaseLog()}
-	steps, err := deploy.PlanTargets(ctx, api, targets, ao)
+	steps, planWarnings, err := deploy.PlanTargets(ctx, api, targets, ao)
+	rep.Warnings = append(rep.Warnings, planWarnings...)
 	if err == nil && guard != nil {
 		if gerr := guard(steps); gerr != nil {
 			// Show what would have been done, then why it was not.

@@ -30,7 +30,7 @@ func TestApplyConvergesOnALiveServer(t *testing.T) {
 		targets = append(targets, Target{FlowName: fmt.Sprintf("%s-flow-%02d", run, i),
 			Spec: prefect.DeploymentSpec{Name: "dep", Entrypoint: "flows/f.py:f", Tags: []string{"adaptive-test"}, Parameters: map[string]any{}, JobVariables: map[string]any{}}})
 	}
-	steps, err := Plan(t.Context(), c, targets)
+	steps, _, err := Plan(t.Context(), c, targets)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,8 @@ type API interface {
 	CreateDeploymentAutomation(ctx context.Context, deploymentID string, a prefect.Automation) (*prefect.Automation, error)
 	DeleteAutomation(ctx context.Context, id string) error
 	DeploymentURL(id string) string
+	// Server says which Prefect the server runs (asked once, before any write).
+	Server(ctx context.Context) (prefect.ServerInfo, error)
 }
 
 // Step is one planned deployment: the target, what the server holds now, and what will change.
@@ -53,26 +55,38 @@ func (s *Step) Action(dryRun bool) report.Action {
 	return report.Updated
 }
 
-// Plan reads what the server holds for every target, with as few requests as possible (one
-// flow filter and one deployment filter per 200 names, one read per work pool), checks that the
-// work pools exist, and computes each target's changes. It writes nothing.
-func Plan(ctx context.Context, api API, targets []Target) ([]*Step, error) {
+// Plan reads which Prefect the server runs and refuses what it cannot take (CheckServer), then
+// reads what the server holds for every target, with as few requests as possible (one flow
+// filter and one deployment filter per 200 names, one read per work pool), checks that the work
+// pools exist, and computes each target's changes. It writes nothing. The warnings say what was
+// left out for this server.
+func Plan(ctx context.Context, api API, targets []Target) ([]*Step, []string, error) {
 	flowNames := map[string]bool{}
 	for _, t := range targets {
 		flowNames[t.FlowName] = true
 	}
-	// The pools and the flows are read at once: over a slow link each round trip counts.
+	// The server's version, the pools and the flows are read at once: over a slow link each
+	// round trip counts.
 	var flows []prefect.Flow
-	var poolErr, err error
+	var server prefect.ServerInfo
+	var serverErr, poolErr, err error
 	var wg sync.WaitGroup
+	wg.Go(func() { server, serverErr = api.Server(ctx) })
 	wg.Go(func() { poolErr = checkPools(ctx, api, targets) })
 	flows, err = api.FilterFlows(ctx, sortedKeys(flowNames))
 	wg.Wait()
+	if serverErr != nil {
+		return nil, nil, fmt.Errorf("failed to read which Prefect the server runs: %w", serverErr)
+	}
+	targets, warnings, cerr := CheckServer(server, targets)
+	if cerr != nil {
+		return nil, warnings, cerr
+	}
 	if poolErr != nil {
-		return nil, poolErr
+		return nil, warnings, poolErr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("failed to read flows: %w", err)
+		return nil, warnings, fmt.Errorf("failed to read flows: %w", err)
 	}
 	flowID := map[string]string{}
 	flowName := map[string]string{}
@@ -100,7 +114,7 @@ func Plan(ctx context.Context, api API, targets []Target) ([]*Step, error) {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("failed to read existing deployments: %w", err)
+		return nil, warnings, fmt.Errorf("failed to read existing deployments: %w", err)
 	}
 	for _, deps := range batches {
 		for i := range deps {
@@ -123,12 +137,12 @@ func Plan(ctx context.Context, api API, targets []Target) ([]*Step, error) {
 		steps = append(steps, s)
 	}
 	if err := checkOwners(steps); err != nil {
-		return nil, err
+		return nil, warnings, err
 	}
 	if err := planTriggers(ctx, api, steps); err != nil {
-		return nil, err
+		return nil, warnings, err
 	}
-	return steps, nil
+	return steps, warnings, nil
 }
 
 // ownerKeys are the tags that say whose a deployment is. Names hold them sanitised, so two

@@ -300,7 +300,8 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 
 // Execute plans targets and, unless dryRun, applies them, filling rep.
 func Execute(ctx context.Context, api API, rep *report.Report, targets []Target, dryRun bool, ao ApplyOptions) error {
-	steps, err := PlanTargets(ctx, api, targets, ao)
+	steps, warnings, err := PlanTargets(ctx, api, targets, ao)
+	rep.Warnings = append(rep.Warnings, warnings...)
 	if err != nil {
 		return err
 	}
@@ -308,10 +309,10 @@ func Execute(ctx context.Context, api API, rep *report.Report, targets []Target,
 	return nil
 }
 
-// PlanTargets reports the planning phase to ao and plans targets (see Plan); Finish applies
-// the steps. A caller with writes of its own to make first (work pools) makes them between the
-// two, so that a refused plan leaves the server untouched.
-func PlanTargets(ctx context.Context, api API, targets []Target, ao ApplyOptions) ([]*Step, error) {
+// PlanTargets reports the planning phase to ao and plans targets (see Plan, and its warnings);
+// Finish applies the steps. A caller with writes of its own to make first (work pools) makes
+// them between the two, so that a refused plan leaves the server untouched.
+func PlanTargets(ctx context.Context, api API, targets []Target, ao ApplyOptions) ([]*Step, []string, error) {
 	ao.phase("Plan %s against the server", report.Count(len(targets), "deployment"))
 	return Plan(ctx, api, targets)
 }

@@ -110,23 +110,48 @@ type Deployment struct {
 	Status                 string                  `json:"status"`
 	Schedules              []DeploymentSchedule    `json:"schedules"`
 	GlobalConcurrencyLimit *GlobalConcurrencyLimit `json:"global_concurrency_limit"`
-	ConcurrencyOptions     *ConcurrencyOptions     `json:"concurrency_options"`
-	JobVariables           map[string]any          `json:"job_variables"`
-	Parameters             map[string]any          `json:"parameters"`
-	Tags                   []string                `json:"tags"`
-	Labels                 map[string]any          `json:"labels"`
-	WorkQueueName          *string                 `json:"work_queue_name"`
-	WorkPoolName           *string                 `json:"work_pool_name"`
-	ParameterSchema        map[string]any          `json:"parameter_openapi_schema"`
-	Path                   *string                 `json:"path"`
-	PullSteps              []map[string]any        `json:"pull_steps"`
-	Entrypoint             *string                 `json:"entrypoint"`
-	EnforceParameterSchema bool                    `json:"enforce_parameter_schema"`
+	// LegacyConcurrencyLimit is where Prefect 3.0 answers the limit (later versions answer
+	// null here and the limit in GlobalConcurrencyLimit).
+	LegacyConcurrencyLimit *int                `json:"concurrency_limit"`
+	ConcurrencyOptions     *ConcurrencyOptions `json:"concurrency_options"`
+	JobVariables           map[string]any      `json:"job_variables"`
+	Parameters             map[string]any      `json:"parameters"`
+	Tags                   []string            `json:"tags"`
+	Labels                 map[string]any      `json:"labels"`
+	WorkQueueName          *string             `json:"work_queue_name"`
+	WorkPoolName           *string             `json:"work_pool_name"`
+	ParameterSchema        map[string]any      `json:"parameter_openapi_schema"`
+	Path                   *string             `json:"path"`
+	PullSteps              []map[string]any    `json:"pull_steps"`
+	Entrypoint             *string             `json:"entrypoint"`
+	EnforceParameterSchema bool                `json:"enforce_parameter_schema"`
+}
+
+// UnmarshalJSON reads a deployment as any supported server answers it: Prefect 2 answers the
+// job variables as infra_overrides (and job_variables empty).
+func (d *Deployment) UnmarshalJSON(b []byte) error {
+	type plain Deployment
+	var v struct {
+		plain
+		InfraOverrides map[string]any `json:"infra_overrides"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*d = Deployment(v.plain)
+	if len(d.JobVariables) == 0 && len(v.InfraOverrides) > 0 {
+		d.JobVariables = v.InfraOverrides
+	}
+	return nil
 }
 
 // ConcurrencyLimit returns the deployment's concurrency limit, or nil when it has none.
 func (d *Deployment) ConcurrencyLimit() *int {
 	if d.GlobalConcurrencyLimit == nil {
+		if d.LegacyConcurrencyLimit != nil {
+			n := *d.LegacyConcurrencyLimit
+			return &n
+		}
 		return nil
 	}
 	n := d.GlobalConcurrencyLimit.Limit
@@ -222,13 +247,6 @@ func (c *Client) Health(ctx context.Context) error {
 	return err
 }
 
-// ServerVersion returns the Prefect version of a self-hosted server (GET /admin/version).
-func (c *Client) ServerVersion(ctx context.Context) (string, error) {
-	var v string
-	_, err := c.do(ctx, request{op: "read server version", method: http.MethodGet, path: "/admin/version"}, &v)
-	return v, err
-}
-
 // EnsureFlow returns the flow called name, creating it when missing.
 func (c *Client) EnsureFlow(ctx context.Context, name string) (*Flow, error) {
 	var f Flow
@@ -283,8 +301,17 @@ func (c *Client) FlowsByID(ctx context.Context, ids []string) ([]Flow, error) {
 // UpsertDeployment creates or replaces the deployment (flow, name) with spec. created is true when
 // the server made a new deployment.
 func (c *Client) UpsertDeployment(ctx context.Context, spec *DeploymentSpec) (d *Deployment, created bool, err error) {
+	op := fmt.Sprintf("upsert deployment %q", spec.Name)
+	info, err := c.Server(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("failed to %s: %w", op, err)
+	}
+	body, err := info.deploymentBody(spec)
+	if err != nil {
+		return nil, false, fmt.Errorf("failed to %s: encode request: %w", op, err)
+	}
 	d = new(Deployment)
-	status, err := c.do(ctx, request{op: fmt.Sprintf("upsert deployment %q", spec.Name), method: http.MethodPost, path: "/deployments/", body: spec, idempotent: true}, d)
+	status, err := c.do(ctx, request{op: op, method: http.MethodPost, path: "/deployments/", body: body, idempotent: true}, d)
 	if err != nil {
 		return nil, false, err
 	}

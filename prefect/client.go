@@ -53,6 +53,10 @@ type Client struct {
 
 	reads, writes atomic.Int64
 
+	serverMu    sync.Mutex
+	serverKnown bool
+	server      ServerInfo
+
 	// sleep waits between retries; replaced in tests.
 	sleep func(ctx context.Context, d time.Duration) error
 }

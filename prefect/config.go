@@ -131,10 +131,20 @@ func parseBool(v string) (bool, error) {
 	return false, fmt.Errorf("want true or false, got %q", v)
 }
 
-// IsCloud reports whether the API URL points at Prefect Cloud.
+// IsCloud reports whether the API URL points at Prefect Cloud: a host under prefect.cloud, or
+// a URL of Cloud's shape, .../accounts/<account>/workspaces/<workspace> (Cloud behind a proxy, or
+// a dedicated Cloud host), which no self-hosted server serves.
 func (c Config) IsCloud() bool {
 	u, err := url.Parse(c.APIURL)
-	return err == nil && strings.HasSuffix(u.Hostname(), "prefect.cloud")
+	if err != nil {
+		return false
+	}
+	if strings.HasSuffix(u.Hostname(), "prefect.cloud") {
+		return true
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	n := len(parts)
+	return n >= 4 && parts[n-4] == "accounts" && parts[n-2] == "workspaces" && parts[n-3] != "" && parts[n-1] != ""
 }
 
 // uiBase derives the UI base URL from the API URL the way Prefect does when PREFECT_UI_URL is unset.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,15 +295,41 @@ func TestMissingWorkPool(t *testing.T) {
 	}
 }
 
-func TestServerVersionAndHealth(t *testing.T) {
+// TestServerAskedOnce: the client reads /admin/version once, however many calls need it; a
+// server that blocks the question is taken for a current Prefect 3, and says so.
+func TestServerAskedOnce(t *testing.T) {
 	t.Parallel()
-	c := newClient(t, prefecttest.URL(t), nil)
+	var asked atomic.Int64
+	px := prefecttest.NewProxy(t, prefecttest.URL(t), func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasSuffix(r.URL.Path, "/admin/version") {
+			asked.Add(1)
+		}
+		return false
+	})
+	c := newClient(t, px.URL, nil)
 	if err := c.Health(context.Background()); err != nil {
 		t.Fatalf("Health: %v", err)
 	}
-	v, err := c.ServerVersion(context.Background())
-	if err != nil || !strings.HasPrefix(v, "3.") {
-		t.Fatalf("ServerVersion = %q, %v; want a 3.x version", v, err)
+	for range 3 {
+		s, err := c.Server(context.Background())
+		if err != nil || s.Major() != 3 || s.Unknown || s.Cloud || !strings.HasPrefix(s.String(), "Prefect 3.") {
+			t.Fatalf("Server = %+v, %v; want a 3.x version", s, err)
+		}
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("/admin/version asked %d times, want 1", n)
+	}
+
+	blocked := prefecttest.NewProxy(t, prefecttest.URL(t), func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasSuffix(r.URL.Path, "/admin/version") {
+			http.Error(w, `{"detail":"Forbidden"}`, http.StatusForbidden)
+			return true
+		}
+		return false
+	})
+	s, err := newClient(t, blocked.URL, nil).Server(context.Background())
+	if err != nil || !s.Unknown || s.Reason != "GET /admin/version answered HTTP 403" {
+		t.Errorf("behind a proxy blocking /admin: %+v, %v", s, err)
 	}
 }
 
@@ -511,7 +538,7 @@ func TestRetriesThroughFaultProxy(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "HTTP 422") || !strings.Contains(err.Error(), "flow_id") {
 			t.Fatalf("err = %v, want a 422 naming flow_id", err)
 		}
-		if got := fp.Requests.Load(); got > 2 { // a CSRF probe may precede the write
+		if got := fp.Requests.Load(); got > 3 { // the version read and a CSRF probe may precede the write
 			t.Errorf("proxy saw %d requests; a 422 must not be retried", got)
 		}
 	})

@@ -131,7 +131,8 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 		return rep, errors.New(strings.Join(problems, "\n"))
 	}
 	opts.phase("Plan %s in %s", report.Count(len(targets), "deployment"), opts.Env)
-	steps, err := deploy.Plan(ctx, api, targets)
+	steps, warnings, err := deploy.Plan(ctx, api, targets)
+	rep.Warnings = append(rep.Warnings, warnings...)
 	if err != nil {
 		return rep, err
 	}

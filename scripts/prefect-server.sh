@@ -2,26 +2,32 @@
 # Runs a throwaway local Prefect server (SQLite in a temporary PREFECT_HOME, loopback only)
 # around a command, then stops it and removes its home:
 #
-#   scripts/prefect-server.sh [--ui] [--worker POOL] -- COMMAND [ARGS...]
+#   scripts/prefect-server.sh [--prefect SERIES] [--ui] [--worker POOL] -- COMMAND [ARGS...]
 #
-# While COMMAND runs, PREFECT_API_URL and PREFECT_TEST_API_URL point at the server.
+# While COMMAND runs, PREFECT_API_URL and PREFECT_TEST_API_URL point at the server, and
+# PREFECT_TEST_BIN at the venv it runs from.
+# With --prefect SERIES (e.g. 2.20, 3.4; see scripts/prefect-versions), the server is that
+# pinned Prefect, from its own venv (scripts/venv.sh SERIES); else the main pinned version.
 # With --worker POOL, a process work pool POOL is created and a `prefect worker` polls it.
 # With --ui, the server also serves the Prefect UI (off by default: tests need only the API).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pool=""
 ui=false
+series=""
+usage="usage: $0 [--prefect SERIES] [--ui] [--worker POOL] -- COMMAND [ARGS...]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --worker) pool="$2"; shift 2 ;;
+    --prefect) series="$2"; shift 2 ;;
     --ui) ui=true; shift ;;
     --) shift; break ;;
-    *) echo "usage: $0 [--ui] [--worker POOL] -- COMMAND [ARGS...]" >&2; exit 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
-[ $# -gt 0 ] || { echo "usage: $0 [--ui] [--worker POOL] -- COMMAND [ARGS...]" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "$usage" >&2; exit 2; }
 
-bin=$("$root/scripts/venv.sh")
+bin=$("$root/scripts/venv.sh" ${series:+"$series"})
 home=$(mktemp -d "${TMPDIR:-/tmp}/prefect-home.XXXXXX")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 url="http://127.0.0.1:$port/api"
@@ -32,6 +38,8 @@ export PREFECT_LOGGING_LEVEL=WARNING
 # SQLite server spend its 2 cores inserting runs nobody will wait for) and looks every 10 s
 # (not 60) for deployments its fast pass over just-updated ones missed under load.
 export PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS=5 PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS=10
+# Prefect 2 names the same settings PREFECT_API_SERVICES_*.
+case "$series" in 2.*) export PREFECT_API_SERVICES_SCHEDULER_MAX_RUNS=5 PREFECT_API_SERVICES_SCHEDULER_LOOP_SECONDS=10 ;; esac
 
 pids=()
 # shellcheck disable=SC2329 # called by the trap below
@@ -63,7 +71,7 @@ if [ -z "$ok" ]; then
 fi
 echo "prefect-server.sh: Prefect $("$bin/prefect" version 2>/dev/null | awk '/^Version/{print $2}') at $url" >&2
 
-export PREFECT_API_URL="$url" PREFECT_TEST_API_URL="$url"
+export PREFECT_API_URL="$url" PREFECT_TEST_API_URL="$url" PREFECT_TEST_BIN="$bin"
 if [ -n "$pool" ]; then
   "$bin/prefect" --no-prompt work-pool create "$pool" --type process >/dev/null
   # Flow runs log at INFO so their lines reach the server (the server itself stays quiet).

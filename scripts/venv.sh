@@ -1,11 +1,31 @@
 #!/usr/bin/env bash
-# Installs the pinned Prefect (scripts/requirements-prefect.txt) into the git-ignored .venv.
-# Idempotent: does nothing when .venv already matches the requirements file.
-# Prints the venv's bin directory on success.
+# Installs a pinned Prefect into a git-ignored venv and prints the venv's bin directory:
+#
+#   scripts/venv.sh           # the main version: scripts/requirements-prefect.txt -> .venv
+#   scripts/venv.sh 2.20      # another: scripts/requirements-prefect-2.20.txt -> .venvs/prefect-2.20
+#
+# Idempotent: does nothing when the venv already matches its requirements file (the venv keeps
+# the file's SHA-256, so editing the pins reinstalls it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-venv="$root/.venv"
-req="$root/scripts/requirements-prefect.txt"
+series=${1:-}
+if [ -z "$series" ]; then
+  venv="$root/.venv"
+  req="$root/scripts/requirements-prefect.txt"
+else
+  venv="$root/.venvs/prefect-$series"
+  req="$root/scripts/requirements-prefect-$series.txt"
+  if [ ! -f "$req" ]; then
+    have=""
+    for f in "$root"/scripts/requirements-prefect-*.txt; do
+      [ -e "$f" ] || continue
+      f=${f##*/requirements-prefect-}
+      have="$have ${f%.txt}"
+    done
+    echo "venv.sh: no pinned Prefect $series (scripts/requirements-prefect-$series.txt); pinned:${have:- none}" >&2
+    exit 2
+  fi
+fi
 want=$(sha256sum "$req" | cut -d' ' -f1)
 stamp="$venv/.requirements.sha256"
 if [ -x "$venv/bin/prefect" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
@@ -14,8 +34,9 @@ if [ -x "$venv/bin/prefect" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want
 fi
 py=${PYTHON:-python3}
 command -v "$py" >/dev/null || { echo "venv.sh: $py not found; install Python 3.10+" >&2; exit 1; }
-echo "venv.sh: installing pinned prefect into $venv (about a minute)" >&2
+echo "venv.sh: installing pinned prefect${series:+ $series} into $venv (about a minute)" >&2
 rm -rf "$venv"
+mkdir -p "$(dirname "$venv")"
 "$py" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$req" >&2
 "$venv/bin/prefect" version >/dev/null

@@ -205,9 +205,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if version, err = c.ServerVersion(ctx); err != nil {
+		server, err := c.Server(ctx)
+		if err != nil {
 			return fmt.Errorf("%s server: %w", kind, err)
 		}
+		version = server.Version
 		if err := ensurePool(ctx, c, benchPool); err != nil {
 			return err
 		}

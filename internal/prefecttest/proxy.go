@@ -278,3 +278,37 @@ func Only(f Fault, times int, match func(r *http.Request) bool) Decider {
 		return Forward
 	}
 }
+
+// CloudAccount and CloudWorkspace are the ids in a CloudProxy's URL.
+const (
+	CloudAccount   = "9d4bd5a8-0c73-4f1a-9a55-5d1c6b3e2f10"
+	CloudWorkspace = "3f2e1d0c-b9a8-4765-8432-10fedcba9876"
+)
+
+// NewCloudProxy puts Prefect Cloud's shape in front of the live server at target: its URL is
+// …/api/accounts/<CloudAccount>/workspaces/<CloudWorkspace>, every request must carry
+// "Authorization: Bearer apiKey" (else 401, as Cloud answers), and paths outside the
+// workspace are 404. Requests reach hook and the server with the workspace prefix removed
+// (/api/deployments/…), so a hook can inject Cloud's faults, such as 429 with Retry-After.
+func NewCloudProxy(t testing.TB, target, apiKey string, hook func(w http.ResponseWriter, r *http.Request) bool) *Proxy {
+	t.Helper()
+	prefix := "/api/accounts/" + CloudAccount + "/workspaces/" + CloudWorkspace
+	p := NewProxy(t, target, func(w http.ResponseWriter, r *http.Request) bool {
+		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
+		if !ok {
+			http.Error(w, `{"detail":"Not Found"}`, http.StatusNotFound)
+			return true
+		}
+		if r.Header.Get("Authorization") != "Bearer "+apiKey {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"detail":"Unauthorized"}`))
+			return true
+		}
+		r.URL.Path = "/api" + rest
+		r.URL.RawPath = ""
+		return hook != nil && hook(w, r)
+	})
+	p.URL = strings.TrimSuffix(p.URL, "/api") + prefix
+	return p
+}
