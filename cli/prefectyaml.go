@@ -15,8 +15,26 @@ import (
 // prefectYAMLTargets loads the prefect.yaml files named by --prefect-yaml and the config's
 // prefect_yaml, and adds the product's tags, labels, version and DEPLOYMENT_NAME to each entry.
 func prefectYAMLTargets(f *deployFlags, cfg *config.File, meta deploy.Meta, env Env) ([]deploy.Target, []string, error) {
-	var patterns []string
-	patterns = append(patterns, f.prefectYAML...)
+	deps, envVars, err := loadPrefectYAML(f, cfg, meta.Env, f.image, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	var targets []deploy.Target
+	var warnings []string
+	for _, d := range deps {
+		warnings = append(warnings, d.Warnings...)
+		t, err := yamlTarget(d, f.prefectYAMLNaming, meta, envVars, env)
+		if err != nil {
+			return nil, nil, err
+		}
+		targets = append(targets, t)
+	}
+	return targets, warnings, nil
+}
+
+// prefectYAMLPatterns are the prefect.yaml globs of --prefect-yaml and the config's prefect_yaml.
+func prefectYAMLPatterns(flags []string, cfg *config.File) []string {
+	patterns := append([]string(nil), flags...)
 	if cfg != nil {
 		base := filepath.Dir(cfg.Path)
 		for _, p := range cfg.PrefectYAML {
@@ -26,6 +44,12 @@ func prefectYAMLTargets(f *deployFlags, cfg *config.File, meta deploy.Meta, env 
 			patterns = append(patterns, p)
 		}
 	}
+	return patterns
+}
+
+// loadPrefectYAML checks the prefect.yaml flags and loads the entries selected for envName.
+func loadPrefectYAML(f *deployFlags, cfg *config.File, envName, image string, env Env) ([]prefectyaml.Deployment, map[string]string, error) {
+	patterns := prefectYAMLPatterns(f.prefectYAML, cfg)
 	outputs := map[string]string{}
 	for _, so := range f.stepOutputs {
 		k, v, ok := strings.Cut(so, "=")
@@ -44,59 +68,63 @@ func prefectYAMLTargets(f *deployFlags, cfg *config.File, meta deploy.Meta, env 
 		return nil, nil, err
 	}
 	deps, err := prefectyaml.Load(patterns, prefectyaml.Options{
-		Env: meta.Env, Select: f.prefectYAMLSelect, StepOutputs: outputs, Image: f.image, Getenv: env.Getenv, RunScripts: true, Dir: env.Dir,
+		Env: envName, Select: f.prefectYAMLSelect, StepOutputs: outputs, Image: image, Getenv: env.Getenv, RunScripts: true, Dir: env.Dir,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	var targets []deploy.Target
-	var warnings []string
-	for _, d := range deps {
-		warnings = append(warnings, d.Warnings...)
-		t := deploy.Target{
-			FlowName: d.FlowName, Spec: d.Spec, Triggers: d.Triggers, TriggersSet: true,
-			// An entry that says paused: true is enforced; otherwise a redeploy keeps the server's state.
-			PausedSet: d.Spec.Paused,
-			Source:    relTo(env.Dir, d.File) + ":" + strconv.Itoa(d.Line),
-			Commit:    meta.Commit, PackageVersion: meta.PackageVersion,
-		}
-		// Likewise a schedule marked active: false is enforced; an active one that was switched
-		// off on the server stays off.
-		for _, s := range d.Spec.Schedules {
-			t.ScheduleActiveSet = append(t.ScheduleActiveSet, !s.Active)
-		}
-		if f.prefectYAMLNaming == "product" {
-			n, err := naming.New(meta.Project, meta.Branch, d.FlowName, meta.Env)
-			if err != nil {
-				return nil, nil, err
-			}
-			t.Name = n
-			t.Spec.Name = n.String()
-			for i := range t.Triggers {
-				if name, ok := t.Triggers[i]["name"].(string); ok && strings.HasPrefix(name, d.Name+"__automation_") {
-					t.Triggers[i]["name"] = n.String() + strings.TrimPrefix(name, d.Name)
-				}
-			}
-		}
-		if t.Spec.Version == "" {
-			t.Spec.Version = meta.Version()
-		}
-		t.Spec.Tags = appendMissing(t.Spec.Tags, meta.Tags()...)
-		labels := maps.Clone(t.Spec.Labels)
-		if labels == nil {
-			labels = map[string]any{}
-		}
-		maps.Copy(labels, meta.Labels())
-		t.Spec.Labels = labels
-		jv := maps.Clone(t.Spec.JobVariables)
-		if jv == nil {
-			jv = map[string]any{}
-		}
-		jv["env"] = deploy.RunEnv(t.Spec.Name, jv["env"], envVars)
-		t.Spec.JobVariables = jv
-		targets = append(targets, t)
+	return deps, envVars, nil
+}
+
+// yamlTarget is the deployment a deploy makes from one prefect.yaml entry for meta.
+func yamlTarget(d prefectyaml.Deployment, namingMode string, meta deploy.Meta, envVars map[string]string, env Env) (deploy.Target, error) {
+	t := deploy.Target{
+		FlowName: d.FlowName, Spec: d.Spec, Triggers: d.Triggers, TriggersSet: true,
+		// An entry that says paused: true is enforced; otherwise a redeploy keeps the server's state.
+		PausedSet: d.Spec.Paused,
+		Source:    relTo(env.Dir, d.File) + ":" + strconv.Itoa(d.Line),
+		Commit:    meta.Commit, PackageVersion: meta.PackageVersion,
 	}
-	return targets, warnings, nil
+	// Likewise a schedule marked active: false is enforced; an active one that was switched
+	// off on the server stays off.
+	for _, s := range d.Spec.Schedules {
+		t.ScheduleActiveSet = append(t.ScheduleActiveSet, !s.Active)
+	}
+	if namingMode == "product" {
+		n, err := naming.New(meta.Project, meta.Branch, d.FlowName, meta.Env)
+		if err != nil {
+			return deploy.Target{}, err
+		}
+		t.Name = n
+		t.Spec.Name = n.String()
+		triggers := make([]map[string]any, len(t.Triggers))
+		for i, tr := range t.Triggers {
+			triggers[i] = tr
+			if name, ok := tr["name"].(string); ok && strings.HasPrefix(name, d.Name+"__automation_") {
+				c := maps.Clone(tr)
+				c["name"] = n.String() + strings.TrimPrefix(name, d.Name)
+				triggers[i] = c
+			}
+		}
+		t.Triggers = triggers
+	}
+	if t.Spec.Version == "" {
+		t.Spec.Version = meta.Version()
+	}
+	t.Spec.Tags = appendMissing(t.Spec.Tags, meta.Tags()...)
+	labels := maps.Clone(t.Spec.Labels)
+	if labels == nil {
+		labels = map[string]any{}
+	}
+	maps.Copy(labels, meta.Labels())
+	t.Spec.Labels = labels
+	jv := maps.Clone(t.Spec.JobVariables)
+	if jv == nil {
+		jv = map[string]any{}
+	}
+	jv["env"] = deploy.RunEnv(t.Spec.Name, jv["env"], envVars)
+	t.Spec.JobVariables = jv
+	return t, nil
 }
 
 func relTo(dir, p string) string {

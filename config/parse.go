@@ -447,3 +447,7 @@ func (p *parser) anyMap(n *yaml.Node, path string) map[string]any {
 	m, _ := p.value(n, path).(map[string]any)
 	return m
 }
+
+// SettingKeys returns every settings key a level (defaults, an environment, a flow, a
+// variant) accepts, aliases included.
+func SettingKeys() []string { return slices.Clone(settingKeys) }

@@ -509,6 +509,7 @@ func ItemFor(s *Step, dryRun bool) report.Item {
 		Name: t.Spec.Name, Flow: t.FlowName, Env: envOf(t), Action: s.Action(dryRun),
 		Version: t.Spec.Version, Commit: t.Commit, PackageVersion: t.PackageVersion,
 		Entrypoint: t.Spec.Entrypoint, Source: t.Source, Changes: s.Changes,
+		Origins: t.Origins, Notes: t.Notes,
 	}
 	if s.Existing != nil {
 		it.ID = s.Existing.ID

@@ -15,6 +15,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
 
 // Target is one deployment to make: its name, the Prefect flow it belongs to, the desired state
@@ -45,6 +46,10 @@ type Target struct {
 	// CopyOf is, for a promotion, the source deployment the target copies; a new target's plan
 	// lists what differs from it.
 	CopyOf *prefect.Deployment `json:"-"`
+	// Origins say, field by field, where a promoted deployment's values came from; Notes are
+	// what the plan should say about it (a legacy source, a config read at another commit).
+	Origins []report.Origin `json:",omitempty"`
+	Notes   []string        `json:",omitempty"`
 }
 
 // Meta is the code version and naming context of a run.
@@ -313,7 +318,7 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 	spec := prefect.DeploymentSpec{
 		Name:                   full,
 		Paused:                 s.Paused != nil && *s.Paused,
-		Schedules:              schedules(s),
+		Schedules:              Schedules(s),
 		EnforceParameterSchema: s.EnforceParameterSchema == nil || *s.EnforceParameterSchema,
 		ParameterSchema:        f.ParameterSchema,
 		Parameters:             s.Parameters,
@@ -334,7 +339,7 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 	}
 	return Target{
 		Name: name, FlowName: f.Name, Spec: spec,
-		Triggers: s.Triggers, TriggersSet: s.TriggersSet, PausedSet: s.Paused != nil, ScheduleActiveSet: schedulesActiveSet(s),
+		Triggers: s.Triggers, TriggersSet: s.TriggersSet, PausedSet: s.Paused != nil, ScheduleActiveSet: SchedulesActiveSet(s),
 		Source: f.Source, Commit: m.Commit, PackageVersion: m.PackageVersion,
 	}, nil
 }
@@ -386,8 +391,8 @@ func codeSource(in BuildInput, s config.Settings) (CodeSource, error) {
 	return CodeSource{}, fmt.Errorf("workers cannot get the code: pass --image, or set code_source in the config")
 }
 
-// schedulesActiveSet says, for each schedule of s, whether the config decides its active state.
-func schedulesActiveSet(s config.Settings) []bool {
+// SchedulesActiveSet says, for each schedule of s, whether the config decides its active state.
+func SchedulesActiveSet(s config.Settings) []bool {
 	set := make([]bool, len(s.Schedules))
 	for i, c := range s.Schedules {
 		set[i] = s.SchedulesActive != nil || c.Active != nil
@@ -395,7 +400,9 @@ func schedulesActiveSet(s config.Settings) []bool {
 	return set
 }
 
-func schedules(s config.Settings) []prefect.DeploymentSchedule {
+// Schedules are the deployment schedules the settings s declare, active unless the schedule or
+// schedules_active says otherwise.
+func Schedules(s config.Settings) []prefect.DeploymentSchedule {
 	out := []prefect.DeploymentSchedule{}
 	allActive := s.SchedulesActive == nil || *s.SchedulesActive
 	for _, c := range s.Schedules {

@@ -79,8 +79,6 @@ var commandOnly = map[string][]string{
 	inPackageVersion: deployLike,
 	inSourceRoot:     deployLike,
 	inImage:          deployLike,
-	inPrefectYAML:    deployLike,
-	inStepOutputs:    deployLike,
 	inSourceEnv:      {CommandPromote},
 	inReleaseVersion: {CommandPromote},
 	inAllowDowngrade: {CommandPromote, CommandRollback},

@@ -91,6 +91,12 @@ func TestArgs(t *testing.T) {
 			stdout: "::warning::input source-root is only used by commands deploy, rollback, prune, preview; ignored for promote\n::warning::input image is only used by commands deploy, rollback, prune, preview; ignored for promote\n",
 		},
 		{
+			name: "promote reads the prefect.yaml files and step outputs",
+			inputs: map[string]string{"COMMAND": "promote", "SOURCE_ENV": "staging", "ENV": "prod",
+				"PREFECT_YAML": "pipelines/*/prefect.yaml", "STEP_OUTPUTS": "meta.stdout=abc"},
+			want: []string{"promote", "--source-env", "staging", "--env", "prod", "--prefect-yaml", "pipelines/*/prefect.yaml", "--step-output", "meta.stdout=abc"},
+		},
+		{
 			name:   "deploy ignores a false promote-only boolean without a warning",
 			inputs: map[string]string{"ENV": "dev", "ALLOW_DOWNGRADE": "false", "SKIP_MISSING": "true"},
 			want:   []string{"deploy", "--env", "dev"},

@@ -227,6 +227,8 @@ type FlowRunCreate struct {
 type DeploymentFilter struct {
 	// Names matches any of these deployment names.
 	Names []string
+	// NameLike keeps deployments whose name contains this text, ignoring case (Prefect's like_).
+	NameLike string
 	// TagsAll keeps deployments that carry every one of these tags.
 	TagsAll []string
 	// FlowNames matches any of these flow names.
@@ -362,8 +364,15 @@ func (c *Client) DeleteDeployment(ctx context.Context, id string) error {
 func (c *Client) FilterDeployments(ctx context.Context, f DeploymentFilter) ([]Deployment, error) {
 	body := map[string]any{"sort": "NAME_ASC", "limit": PageSize}
 	deps := map[string]any{}
-	if len(f.Names) > 0 {
-		deps["name"] = map[string]any{"any_": f.Names}
+	if len(f.Names) > 0 || f.NameLike != "" {
+		name := map[string]any{}
+		if len(f.Names) > 0 {
+			name["any_"] = f.Names
+		}
+		if f.NameLike != "" {
+			name["like_"] = f.NameLike
+		}
+		deps["name"] = name
 	}
 	if len(f.TagsAll) > 0 {
 		deps["tags"] = map[string]any{"all_": f.TagsAll}

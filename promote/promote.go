@@ -1,12 +1,21 @@
 // Package promote copies tested deployments from a source environment into a target
-// environment. The target gets the source's code version and tested configuration, read from
-// the server (never from today's checkout): entrypoint, pull steps, image, version, the
-// PACKAGE_VERSION and COMMIT_HASH tags and labels, parameters and their schema, schedules,
-// description, concurrency and triggers. Only environment values change: the env segment of
-// the name, the ENV tag and label, DEPLOYMENT_NAME, the env vars (replaced by the target
-// environment's set from the config and --env-var), and what the config's section for the target
-// environment sets (work pool and queue, job variables such as a Kubernetes secretName,
-// schedules_active, paused, parameters, concurrency).
+// environment. A promoted deployment is the source's code version plus the target
+// environment's declared configuration:
+//
+//   - From the source deployment, read from the server (never from today's checkout): the code
+//     version — entrypoint, parameter schema, image, version, the PACKAGE_VERSION and
+//     COMMIT_HASH tags and labels, and the commit a git pull step clones.
+//   - From what the target environment declares: its prefect.yaml entry (prefect.yaml mode),
+//     or every key the config's sections for that environment set (environments.<env>,
+//     flows.<flow>.environments.<env>, a variant's environments.<env>). A key that only the
+//     source environment's sections set takes the general level's value, as a deploy to the
+//     target would: what the source environment declares for itself does not travel.
+//   - What nothing declares is inherited from the source as it was tested.
+//   - Operational state belongs to each environment: the target keeps its own paused state and
+//     schedules switched off, and a new target starts as its config says, never with a pause
+//     or a switched-off schedule of the source.
+//
+// Each target says field by field where its values came from (report.Origin).
 //
 // Every check runs before the first write: each requested source exists and carries
 // PACKAGE_VERSION and COMMIT_HASH, matches the release version when one is given, and no target
@@ -19,8 +28,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -44,7 +51,8 @@ type Options struct {
 	SourceEnv, Env  string
 	Project, Branch string
 	// Flows selects flows (either spelling); empty or ["all"] means every deployment of the
-	// project and branch in the source environment.
+	// project and branch in the source environment (in prefect.yaml mode: every entry the
+	// target environment declares).
 	Flows []string
 	// ReleaseVersion, when set, must equal every source's PACKAGE_VERSION (semver comparison).
 	ReleaseVersion string
@@ -54,8 +62,13 @@ type Options struct {
 	SkipMissing bool
 	Config      *config.File
 	EnvVars     map[string]string
-	DryRun      bool
-	Concurrency int
+	// PrefectYAML turns on prefect.yaml mode: Entries are the target environment's entries.
+	PrefectYAML bool
+	Entries     []Entry
+	// ConfigCommit is the commit the config and prefect.yaml files were read at ("" unknown).
+	ConfigCommit string
+	DryRun       bool
+	Concurrency  int
 	// Phase, when set, is called as each phase begins (checking the sources, planning,
 	// applying) with a short title.
 	Phase func(title string)
@@ -69,6 +82,18 @@ type Options struct {
 	OnPlan      func(plan *report.Report)
 }
 
+// Entry is one prefect.yaml entry the target environment declares.
+type Entry struct {
+	// Name is the deployment name the entry gives the target; FlowName its Prefect flow.
+	Name, FlowName string
+	// Source is "file:line" of the entry.
+	Source string
+	// Build returns what a deploy of the entry would make for the code version meta (the
+	// target environment, the source's commit and package version) with image as the image
+	// its build step produced ("" when the source has none).
+	Build func(meta deploy.Meta, image string) (deploy.Target, error)
+}
+
 func (o Options) phase(format string, a ...any) {
 	if o.Phase != nil {
 		o.Phase(fmt.Sprintf(format, a...))
@@ -78,20 +103,33 @@ func (o Options) phase(format string, a ...any) {
 // source is one deployment found in the source environment.
 type source struct {
 	dep      prefect.Deployment
-	name     naming.Name
+	name     naming.Name // zero for prefect.yaml entries keeping their own names
 	flowName string
 	version  string
 	commit   string
+	// legacy is set for a source found by its name that has no ENV tag (acme-portal-sdk).
+	legacy bool
+	// entry is the target's prefect.yaml entry (prefect.yaml mode), or nil.
+	entry *Entry
+	// targetName is the target deployment's name.
+	targetName string
 }
 
 // Run promotes and reports what was (or would be) done. An error means nothing was written.
 func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
-	rep := &report.Report{Command: "promote", Env: opts.Env, SourceEnv: opts.SourceEnv, DryRun: opts.DryRun}
+	rep := &report.Report{Command: "promote", Env: opts.Env, SourceEnv: opts.SourceEnv, DryRun: opts.DryRun, ConfigCommit: opts.ConfigCommit}
 	if opts.SourceEnv == opts.Env {
 		return rep, fmt.Errorf("the source and target environments are both %q", opts.Env)
 	}
 	opts.phase("Read and check the source deployments in %s", opts.SourceEnv)
-	sources, skipped, err := findSources(ctx, api, opts)
+	var sources []source
+	var skipped []report.Item
+	var err error
+	if opts.PrefectYAML {
+		sources, skipped, rep.Warnings, err = findEntrySources(ctx, api, opts)
+	} else {
+		sources, skipped, err = findSources(ctx, api, opts)
+	}
 	if err != nil {
 		return rep, err
 	}
@@ -140,6 +178,7 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 		if p := checkDowngrade(st, opts.AllowDowngrade); p != "" {
 			problems = append(problems, p)
 		}
+		settleStateOrigins(st)
 	}
 	if len(problems) > 0 {
 		return rep, errors.New(strings.Join(problems, "\n"))
@@ -151,89 +190,64 @@ func Run(ctx context.Context, api API, opts Options) (*report.Report, error) {
 	return rep, nil
 }
 
-func targetName(n naming.Name, env string) string {
-	n.Env = env
-	return n.String()
+// buildTarget makes the target deployment of one source.
+func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.Target, error) {
+	var t deploy.Target
+	var copyTriggers bool
+	var err error
+	if s.entry != nil {
+		t, err = entryTarget(s, opts)
+	} else {
+		t, copyTriggers, err = configTarget(s, opts)
+	}
+	if err != nil {
+		return deploy.Target{}, err
+	}
+	if copyTriggers {
+		t.Triggers, err = sourceTriggers(ctx, api, s.dep, t.Spec.Name)
+		if err != nil {
+			return deploy.Target{}, err
+		}
+		t.TriggersSet = true
+	}
+	if s.legacy {
+		t.Notes = append(t.Notes, fmt.Sprintf("legacy source %s has no %s tag (made by acme-portal-sdk or by hand): found by its name; the target gets %s",
+			s.dep.Name, naming.TagEnv, naming.Tag(naming.TagEnv, opts.Env)))
+	}
+	if opts.ConfigCommit != "" && s.commit != "" && !sameCommit(opts.ConfigCommit, s.commit) {
+		t.Notes = append(t.Notes, fmt.Sprintf("the %s configuration was read at commit %s; the source was deployed from %s", opts.Env, short(opts.ConfigCommit), short(s.commit)))
+	}
+	return t, nil
 }
 
-// findSources lists the source environment's deployments of the project and branch, by tag,
-// and selects the requested flows. Missing flows are problems unless SkipMissing.
-func findSources(ctx context.Context, api API, opts Options) ([]source, []report.Item, error) {
-	tags := []string{
-		naming.Tag(naming.TagProject, opts.Project),
-		naming.Tag(naming.TagBranch, opts.Branch),
-		naming.Tag(naming.TagEnv, opts.SourceEnv),
+// settleStateOrigins says, once the plan knows whether the target exists, where its paused
+// state and schedule switches come from: a new target has no state of its own.
+func settleStateOrigins(st *deploy.Step) {
+	if st.Existing != nil {
+		return
 	}
-	deps, err := api.FilterDeployments(ctx, prefect.DeploymentFilter{TagsAll: tags})
-	if err != nil {
-		return nil, nil, fmt.Errorf("failed to list the deployments of %s/%s in %q: %w", opts.Project, opts.Branch, opts.SourceEnv, err)
-	}
-	ids := map[string]bool{}
-	for _, d := range deps {
-		ids[d.FlowID] = true
-	}
-	flowNames := map[string]string{}
-	if len(ids) > 0 {
-		flows, err := api.FlowsByID(ctx, slices.Sorted(maps.Keys(ids)))
-		if err != nil {
-			return nil, nil, fmt.Errorf("failed to read the flows of the source deployments: %w", err)
+	for i, o := range st.Target.Origins {
+		if o.From != report.FromTargetState {
+			continue
 		}
-		for _, f := range flows {
-			flowNames[f.ID] = f.Name
+		detail := "new deployment: starts unpaused"
+		if o.Field != "paused" {
+			detail = "new deployment: schedules start active unless declared inactive"
 		}
+		st.Target.Origins[i] = report.Origin{Field: o.Field, From: report.FromTargetConfig, Detail: detail}
 	}
-	var all []source
-	for _, d := range deps {
-		n, err := naming.Parse(d.Name)
-		if err != nil || n.Env != opts.SourceEnv {
-			continue // not one of ours (tags copied by hand, or another naming scheme)
-		}
-		all = append(all, source{dep: d, name: n, flowName: flowNames[d.FlowID]})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].dep.Name < all[j].dep.Name })
+}
 
-	want := map[string]bool{}
-	everything := len(opts.Flows) == 0
-	for _, f := range opts.Flows {
-		if f == "all" {
-			everything = true
-			continue
-		}
-		want[naming.StandardizeFlow(f)] = true
+func sameCommit(a, b string) bool {
+	n := min(len(a), len(b))
+	return n >= 7 && strings.EqualFold(a[:n], b[:n])
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
 	}
-	var picked []source
-	found := map[string]bool{}
-	for _, s := range all {
-		if everything || want[s.name.Flow] {
-			picked = append(picked, s)
-			found[s.name.Flow] = true
-		}
-	}
-	var skipped []report.Item
-	var problems []string
-	for _, f := range slices.Sorted(maps.Keys(want)) {
-		if found[f] {
-			continue
-		}
-		name := naming.Name{Project: opts.Project, Branch: opts.Branch, Flow: f, Env: opts.SourceEnv}
-		msg := fmt.Sprintf("no deployment of flow %q in %q (looked for %s tagged %s)", f, opts.SourceEnv, name.String(), strings.Join(tags, ", "))
-		if opts.SkipMissing {
-			skipped = append(skipped, report.Item{Name: targetName(name, opts.Env), Flow: f, Env: opts.Env, Action: report.Skipped, Error: msg})
-			continue
-		}
-		problems = append(problems, msg+"; deploy it there first, or pass --skip-missing")
-	}
-	if len(problems) > 0 {
-		return nil, nil, errors.New(strings.Join(problems, "\n"))
-	}
-	if len(picked) == 0 && len(skipped) == 0 {
-		return nil, nil, fmt.Errorf("nothing to promote: no deployments of project %q, branch %q in %q (tags %s)", opts.Project, opts.Branch, opts.SourceEnv, strings.Join(tags, ", "))
-	}
-	for i := range picked {
-		picked[i].version, _ = naming.TagValue(picked[i].dep.Tags, naming.TagPackageVersion)
-		picked[i].commit, _ = naming.TagValue(picked[i].dep.Tags, naming.TagCommit)
-	}
-	return picked, skipped, nil
+	return sha
 }
 
 // checkSource returns the problems of one source deployment.
@@ -251,7 +265,7 @@ func checkSource(s source, release *semver.Version, releaseText string) []string
 		case err != nil:
 			p = append(p, fmt.Sprintf("source %q: %v", s.dep.Name, err))
 		case !v.Equal(release):
-			p = append(p, fmt.Sprintf("source %q is at version %s, not the release version %s; deploy %s to %s first", s.dep.Name, s.version, releaseText, releaseText, s.name.Env))
+			p = append(p, fmt.Sprintf("source %q is at version %s, not the release version %s; deploy %s to the source environment first", s.dep.Name, s.version, releaseText, releaseText))
 		}
 	}
 	return p
@@ -278,104 +292,6 @@ func checkDowngrade(st *deploy.Step, allow bool) string {
 		return fmt.Sprintf("target %q is at version %s, newer than the source's %s; pass --allow-downgrade to roll it back", st.Target.Spec.Name, have, st.Target.PackageVersion)
 	}
 	return ""
-}
-
-// buildTarget makes the target deployment: a copy of the source with the environment values swapped.
-func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.Target, error) {
-	d := s.dep
-	tn := s.name
-	tn.Env = opts.Env
-	name := tn.String()
-	es := opts.Config.ResolveEnvironment(s.name.Flow, s.name.Variant, opts.Env)
-
-	jobVars, _ := prefect.Canonical(d.JobVariables).(map[string]any)
-	if jobVars == nil {
-		jobVars = map[string]any{}
-	}
-	jobVars = config.DeepMerge(jobVars, es.JobVariables)
-	jobVars["env"] = deploy.RunEnv(name, nil, es.Env, opts.EnvVars) // the source's env vars are replaced, not merged
-
-	tags := make([]string, 0, len(d.Tags))
-	for _, t := range d.Tags {
-		if k, v, ok := naming.ParseTag(t); ok && (k == naming.TagEnv || k == deploy.TagCode && v == deploy.CodeBranchHead) {
-			continue // a promoted copy is pinned to the source's commit
-		}
-		tags = append(tags, t)
-	}
-	tags = append(tags, naming.Tag(naming.TagEnv, opts.Env))
-	labels := map[string]any{}
-	for k, v := range d.Labels {
-		if !strings.HasPrefix(k, "prefect.") {
-			labels[k] = v
-		}
-	}
-	if _, ok := labels[naming.TagEnv]; ok || len(labels) > 0 {
-		labels[naming.TagEnv] = opts.Env
-	}
-
-	spec := prefect.DeploymentSpec{
-		Name:                   name,
-		Paused:                 d.Paused,
-		Schedules:              copySchedules(d.Schedules),
-		ConcurrencyLimit:       d.ConcurrencyLimit(),
-		ConcurrencyOptions:     d.ConcurrencyOptions,
-		EnforceParameterSchema: d.EnforceParameterSchema,
-		ParameterSchema:        d.ParameterSchema,
-		Parameters:             d.Parameters,
-		Tags:                   tags,
-		Labels:                 labels,
-		PullSteps:              deploy.PinPullSteps(d.PullSteps, s.commit),
-		WorkPoolName:           deref(d.WorkPoolName),
-		WorkQueueName:          deref(d.WorkQueueName),
-		Description:            d.Description,
-		Path:                   d.Path,
-		Version:                deref(d.Version),
-		Entrypoint:             deref(d.Entrypoint),
-		JobVariables:           jobVars,
-	}
-	if spec.ConcurrencyLimit == nil {
-		spec.ConcurrencyOptions = nil
-	}
-	// What the target environment's config section sets.
-	if es.WorkPool != nil {
-		spec.WorkPoolName = *es.WorkPool
-		spec.WorkQueueName = ""
-	}
-	if es.WorkQueue != nil {
-		spec.WorkQueueName = *es.WorkQueue
-	}
-	if es.Paused != nil {
-		spec.Paused = *es.Paused
-	}
-	if es.Parameters != nil {
-		params := maps.Clone(spec.Parameters)
-		if params == nil {
-			params = map[string]any{}
-		}
-		maps.Copy(params, es.Parameters)
-		spec.Parameters = params
-	}
-	if es.ConcurrencyLimit != nil {
-		spec.ConcurrencyLimit, spec.ConcurrencyOptions = deploy.Concurrency(es.ConcurrencyLimit)
-	}
-	// Without schedules_active for the target environment, a schedule switched off on the
-	// target stays off when the same schedule is promoted again.
-	var activeSet []bool
-	if es.SchedulesActive != nil {
-		for i := range spec.Schedules {
-			spec.Schedules[i].Active = *es.SchedulesActive
-			activeSet = append(activeSet, true)
-		}
-	}
-	triggers, err := sourceTriggers(ctx, api, d, name)
-	if err != nil {
-		return deploy.Target{}, err
-	}
-	return deploy.Target{
-		Name: tn, FlowName: s.flowName, Spec: spec,
-		Triggers: triggers, TriggersSet: true, PausedSet: true, ScheduleActiveSet: activeSet,
-		Source: d.Name, Commit: s.commit, PackageVersion: s.version, CopyOf: &d,
-	}, nil
 }
 
 // sourceTriggers reads the automations the source deployment owns and turns them back into
@@ -417,23 +333,4 @@ func sourceTriggers(ctx context.Context, api API, d prefect.Deployment, targetNa
 	}
 	sort.Slice(out, func(i, j int) bool { return fmt.Sprint(out[i]["name"]) < fmt.Sprint(out[j]["name"]) })
 	return out, nil
-}
-
-func copySchedules(in []prefect.DeploymentSchedule) []prefect.DeploymentSchedule {
-	out := make([]prefect.DeploymentSchedule, 0, len(in))
-	for _, s := range in {
-		c := prefect.DeploymentSchedule{Schedule: s.Schedule, Active: s.Active, Parameters: s.Parameters, Slug: s.Slug}
-		if c.Parameters == nil {
-			c.Parameters = map[string]any{}
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }

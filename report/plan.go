@@ -20,6 +20,9 @@ const maxValue = 100
 // deployment shows its entrypoint, pool and queue, where its code comes from, its schedules and
 // env var names, and for a promotion what differs from the source deployment.
 func (r *Report) WritePlan(w io.Writer) {
+	if r.ConfigCommit != "" {
+		fmt.Fprintf(w, "  (the %s configuration was read at commit %s)\n", r.Env, r.ConfigCommit)
+	}
 	for _, p := range r.WorkPools {
 		switch p.Action {
 		case Created, WouldCreate:
@@ -48,17 +51,22 @@ func writePlanItem(w io.Writer, d Item) {
 			for _, l := range newLines(d) {
 				fmt.Fprintf(w, "      %s\n", l)
 			}
+			writeOrigins(w, d.Origins)
 		case Updated, WouldUpdate:
 			fmt.Fprintf(w, "  ~ %s\n", d.Name)
 			for _, l := range ChangeLines(d.Changes, d.Commit) {
 				fmt.Fprintf(w, "      %s\n", l)
 			}
+			writeOrigins(w, d.Origins)
 		case Skipped:
 			fmt.Fprintf(w, "  - %s (skipped: %s)\n", d.Name, d.Error)
 		case Deleted, WouldDelete:
 			fmt.Fprintf(w, "  - %s (delete: %s)\n", d.Name, d.Reason)
 		case Failed, WouldBeRefused:
 			fmt.Fprintf(w, "  ! %s: %s\n", d.Name, d.Error)
+		}
+		for _, n := range d.Notes {
+			fmt.Fprintf(w, "      note: %s\n", n)
 		}
 	}
 }

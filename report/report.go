@@ -66,6 +66,32 @@ type Item struct {
 	Spec *prefect.DeploymentSpec `json:"-"`
 	// FromSource lists, for a promotion's new target, what differs from the source deployment.
 	FromSource []prefect.Change `json:"-"`
+	// Origins say, for a promotion, where each field's value came from.
+	Origins []Origin `json:"origins,omitempty"`
+	// Notes are remarks on this deployment the plan shows (e.g. a legacy source).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Where a promoted field's value came from.
+const (
+	// FromSource is the source deployment on the server (its code version, or what the
+	// target environment does not declare).
+	FromSource = "source"
+	// FromTargetConfig is what the target environment declares (config file or prefect.yaml).
+	FromTargetConfig = "target config"
+	// FromTargetState is the target deployment's own state on the server (a pause, a schedule
+	// switched off), kept because nothing declares it.
+	FromTargetState = "target state"
+)
+
+// Origin says where one field of a promoted deployment came from.
+type Origin struct {
+	// Field is the deployment field, e.g. "work_pool_name" or "job_variables.secretName".
+	Field string `json:"field"`
+	// From is FromSource, FromTargetConfig or FromTargetState.
+	From string `json:"from"`
+	// Detail says more, e.g. the config level or prefect.yaml entry.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Report is the outcome of one run.
@@ -91,6 +117,9 @@ type Report struct {
 	// Error says why the run failed (with --output json, whatever stopped it: bad input, a
 	// refused plan, an unreachable server, failed deployments); empty on success.
 	Error string `json:"error,omitempty"`
+	// ConfigCommit is, for a promotion, the commit the target's configuration (config file,
+	// prefect.yaml) was read at; "" when it was not read from a git checkout.
+	ConfigCommit string `json:"config_commit,omitempty"`
 	// Requests counts what was sent to the Prefect API.
 	Requests struct {
 		Reads  int64 `json:"reads"`
@@ -128,6 +157,32 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// writeOrigins writes where a promoted deployment's fields came from: one line per origin
+// and detail, naming the fields.
+func writeOrigins(w io.Writer, origins []Origin) {
+	for _, from := range []string{FromSource, FromTargetConfig, FromTargetState} {
+		var details []string
+		fields := map[string][]string{}
+		for _, o := range origins {
+			if o.From != from {
+				continue
+			}
+			if _, ok := fields[o.Detail]; !ok {
+				details = append(details, o.Detail)
+			}
+			fields[o.Detail] = append(fields[o.Detail], o.Field)
+		}
+		sort.Strings(details)
+		for _, d := range details {
+			head := "from " + from
+			if d != "" {
+				head += " (" + d + ")"
+			}
+			fmt.Fprintf(w, "      %s: %s\n", head, strings.Join(fields[d], ", "))
+		}
+	}
 }
 
 // WriteTable writes the final table: one row per deployment, then the counts.

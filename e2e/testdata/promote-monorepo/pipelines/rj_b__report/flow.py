@@ -1,0 +1,6 @@
+from prefect import flow
+
+
+@flow
+def report(day: str = "today"):
+    print(f"report for {day}")

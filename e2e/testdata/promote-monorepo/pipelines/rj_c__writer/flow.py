@@ -1,0 +1,6 @@
+from prefect import flow
+
+
+@flow(name="rj_c__writer")
+def writer():
+    print("writes test data")
