@@ -142,7 +142,7 @@ func TestPromoteAcmeSources(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	writeFile(t, dir, "prefect-deploy.yaml", "environments:\n  prod:\n    env: {ACME_ENV: prod}\n    job_variables: {cpu: 2}\n")
+	writeFile(t, dir, "prefect-deploy.yaml", "environments:\n  dev:\n    env: {ACME_ENV: dev}\n  prod:\n    env: {ACME_ENV: prod}\n    job_variables: {cpu: 2}\n")
 	res := cliRun(t, dir, live, "promote", "--source-env", "dev", "--env", "prod", "--project", project, "--branch", "main", "--release-version", "0.3.0", "--output", "json")
 	if res.Code != 0 || res.Report.Counts[report.Created] != 2 {
 		t.Fatalf("promote acme sources: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
