@@ -90,8 +90,6 @@ var commandOnly = map[string][]string{
 	inRemoteBranches: {CommandPrune},
 	inWorkPool:       deployLike,
 	inExclude:        deployLike,
-	inYAMLSelect:     deployLike,
-	inYAMLNaming:     deployLike,
 }
 
 var (
