@@ -22,6 +22,8 @@ const (
 	growGain = 1.10
 	// probeGain is how much faster one more request in flight must be for the step to stay.
 	probeGain = 1.05
+	// keepDown is how much of the throughput one request fewer in flight must keep to stay.
+	keepDown = 0.98
 	// probeEvery is how many steady windows pass between two probes one step up.
 	probeEvery = 3
 	// slowdown is how much slower than when its limit was adopted the server may answer, with no
@@ -47,11 +49,13 @@ type adaptive struct {
 	growing bool // doubling phase, until a doubling does not pay or a refusal
 	// base is the operating point the limit was adopted at; trial the one being tried (a
 	// doubling or a one-step probe) against it.
-	base     point
-	probing  bool
-	steady   int // clean windows at the current limit since it was adopted or last probed
-	busyCap  int // a limit the server refused at; 0 when none is remembered
-	sinceCap int // clean windows since busyCap was set
+	base    point
+	probing bool
+	// probeDown says the next probe tries one request fewer.
+	probeDown bool
+	steady    int // clean windows at the current limit since it was adopted or last probed
+	busyCap   int // a limit the server refused at; 0 when none is remembered
+	sinceCap  int // clean windows since busyCap was set
 
 	changed    time.Time // when the limit last changed
 	warm       int       // answers still to pass over after a change of limit
@@ -165,6 +169,15 @@ func (a *adaptive) windowEnd(got point) {
 	switch {
 	case a.base.rate == 0: // first window at this limit: it becomes the base
 		a.base = got
+	case a.probing && got.limit < a.base.limit:
+		// One request fewer: kept unless throughput drops (the same work with less load is
+		// better for the server, and a server that slows down under concurrency is faster).
+		if got.rate >= a.base.rate*keepDown {
+			a.base = got
+		} else {
+			a.limit = a.base.limit
+		}
+		a.probing, a.steady = false, 0
 	case a.growing || a.probing:
 		gain := probeGain
 		if a.growing {
@@ -191,11 +204,16 @@ func (a *adaptive) windowEnd(got point) {
 		return
 	}
 	switch next := a.next(); {
-	case next == a.limit:
-	case a.growing:
+	case a.growing && next != a.limit:
 		a.limit = next
-	case a.steady >= probeEvery:
-		a.limit, a.probing, a.steady = next, true, 0
+	case a.steady < probeEvery:
+	case a.probeDown && a.limit > 1:
+		// Probes alternate between one more and one fewer request in flight.
+		a.limit, a.probing, a.steady, a.probeDown = a.limit-1, true, 0, false
+	case next != a.limit:
+		a.limit, a.probing, a.steady, a.probeDown = next, true, 0, true
+	default:
+		a.probeDown = true
 	}
 }
 

@@ -38,6 +38,17 @@ func workers(k int) server {
 	}
 }
 
+// degrading is a server that gets slower the more requests it has in flight past two (a starved
+// server whose connection pool and event loop thrash): 20 ms each up to two, then 10 ms more per
+// extra request, for every request in flight.
+func degrading(now time.Time, n int) (time.Time, bool) {
+	lat := 20 * time.Millisecond
+	if n > 2 {
+		lat += 10 * time.Millisecond * time.Duration(n-2) * time.Duration(n) / 2
+	}
+	return now.Add(lat), false
+}
+
 // sqlite is a server that refuses, at once, any write that arrives while another is in flight
 // (a SQLite-backed server's "database is locked").
 func sqlite(now time.Time, n int) (time.Time, bool) {
@@ -164,6 +175,18 @@ func TestAdaptiveSettlesAtTheServersCapacity(t *testing.T) {
 		if q := float64(res.elapsed) / float64(best); q > 1.2 {
 			t.Errorf("server working on %d at a time: %v, %.2f× the best fixed concurrency (want ≤ 1.2×)", k, res.elapsed, q)
 		}
+	}
+}
+
+func TestAdaptiveFindsALowerConcurrencyWhenMorePerformsWorse(t *testing.T) {
+	t.Parallel()
+	res := simulate(t, newAdaptive(16, time.Unix(1_700_000_000, 0)), degrading, 2000)
+	if got := res.settled(); got > 3 {
+		t.Errorf("settled at %d on a server that is fastest at 2 in flight, want at most 3", got)
+	}
+	best := 2000 * 20 * time.Millisecond / 2
+	if q := float64(res.elapsed) / float64(best); q > 1.2 {
+		t.Errorf("%v, %.2f× the time at a fixed 2 (want ≤ 1.2×)", res.elapsed, q)
 	}
 }
 

@@ -196,6 +196,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s server: %w", kind, err)
 		}
+		defer srv.stop() // also on failure; stopping twice is harmless
 		if err := checkLoopback(srv.url); err != nil {
 			return err
 		}
@@ -428,8 +429,10 @@ func (b *bench) deploy(ctx context.Context, dir string, r *row) (deployResult, e
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && cmd.ProcessState != nil {
-		r.rssKiB = max(r.rssKiB, ru.Maxrss)
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.rssKiB = max(r.rssKiB, ru.Maxrss)
+		}
 	}
 	for _, line := range strings.Split(errb.String(), "\n") {
 		if strings.HasPrefix(line, "server busy") || strings.HasPrefix(line, "[retry]") {
