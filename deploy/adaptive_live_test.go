@@ -14,12 +14,12 @@ import (
 func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
 
 // TestApplyConvergesOnALiveServer writes 30 new deployments (30 flows) at the default ceiling
-// to a live server of its own (its load would slow the shared one's other tests), SQLite-backed, which refuses concurrent writes with 503 "database
+// to the live test server, SQLite-backed, which refuses concurrent writes with 503 "database
 // is locked": every deployment must be created, none may fail, and every write beyond one per
 // flow and one per deployment must be a retry of a refused one.
 func TestApplyConvergesOnALiveServer(t *testing.T) {
 	t.Parallel()
-	c, err := prefect.New(prefect.Config{APIURL: prefecttest.Start(t, nil).URL})
+	c, err := prefect.New(prefect.Config{APIURL: prefecttest.URL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
