@@ -236,6 +236,9 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 	// maybeApplied is set once an attempt may have reached the server without our learning
 	// the outcome.
 	maybeApplied := false
+	// createPending is set once a create's lookup found nothing after an unknown outcome: the
+	// server may still be applying that attempt, so a conflict on the retry is read again.
+	createPending := false
 	// settle decides, after an attempt whose outcome is unknown, whether to try again: a write
 	// that is safe to repeat is repeated; a create first reads what the server now holds.
 	settle := func(cause error) (done bool, status int, err error) {
@@ -253,6 +256,7 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 		if found {
 			return true, http.StatusOK, nil
 		}
+		createPending = true
 		return false, 0, nil
 	}
 	for attempt := 0; ; attempt++ {
@@ -306,6 +310,12 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 				return 0, fmt.Errorf("failed to %s: %w", req.op, serr)
 			}
 			continue
+		}
+		if resp.StatusCode == http.StatusConflict && createPending {
+			// The attempt whose answer was lost landed after the lookup: it is ours.
+			if found, lerr := req.lookup(ctx, out); lerr == nil && found {
+				return http.StatusOK, nil
+			}
 		}
 		if resp.StatusCode == http.StatusNotFound && req.goneOK && maybeApplied {
 			return http.StatusNoContent, nil // an earlier attempt deleted it

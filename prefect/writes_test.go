@@ -237,6 +237,7 @@ func testWriteThrough(t *testing.T, live string, direct *prefect.Client, fault p
 	fp := prefecttest.NewFaultProxy(t, live, prefecttest.Only(fault, 1, wc.match), prefecttest.FaultOptions{StallFor: 3 * time.Second})
 	c := newClient(t, fp.URL, func(c *prefect.Config) {
 		c.RetryBaseDelay = 100 * time.Millisecond
+		c.MaxRetries = 10 // a loaded SQLite server answers 503 to writes besides the injected fault
 		if fault == prefecttest.SlowAnswer {
 			c.Timeout = 500 * time.Millisecond
 		}
