@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/ghaction"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 	"github.com/sethvargo/go-githubactions"
 	"go.yaml.in/yaml/v3"
@@ -149,7 +150,7 @@ func TestActionDeclaresWhatTheProgramReads(t *testing.T) {
 	}
 }
 
-// TestOutputsMatchWhatTheProgramWrites runs ghaction.Publish and checks action.yml exposes
+// TestOutputsMatchWhatTheProgramWrites runs ghaction.Publish (and PublishImages) and checks action.yml exposes
 // exactly the outputs it writes, each taken from the run step.
 func TestOutputsMatchWhatTheProgramWrites(t *testing.T) {
 	t.Parallel()
@@ -166,6 +167,10 @@ func TestOutputsMatchWhatTheProgramWrites(t *testing.T) {
 	rep := &report.Report{Deployments: []report.Item{{Name: "p--main--f--dev", Flow: "f", Env: "dev", Action: report.Created}}}
 	if err := ghaction.Publish(a, rep, nil, ""); err != nil {
 		t.Fatalf("Publish: %v\n%s", err, log.String())
+	}
+	// command: images writes its own outputs.
+	if err := ghaction.PublishImages(a, []prefectyaml.ImageRef{}, map[string][]prefectyaml.MatrixJob{"include": {}}, nil); err != nil {
+		t.Fatalf("PublishImages: %v\n%s", err, log.String())
 	}
 	b, err := os.ReadFile(outFile)
 	if err != nil {

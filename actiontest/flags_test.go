@@ -49,7 +49,7 @@ var flagInput = map[string]string{
 
 // sampleInput is a valid value for an input, so that Args passes its flag on.
 var sampleInput = map[string]string{
-	"dry-run": "true", "allow-downgrade": "true", "skip-missing": "true", "prune": "true",
+	"dry-run": "true", "allow-downgrade": "true", "skip-missing": "true", "prune": "true", "skip-invalid": "true",
 	"concurrency": "2", "flows": "etl", "commit": "HEAD", "env-vars": "A=1", "step-outputs": "build.image=x",
 	"prefect-yaml-select": "all", "prefect-yaml-naming": "product", "source-env": "dev", "env": "prod",
 	"branch-deleted": "true", "remote-branches": "origin", "to": "v1.0.0", "follow-head": "true",

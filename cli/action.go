@@ -9,6 +9,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/ghaction"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
 
@@ -19,6 +20,9 @@ func runGitHubAction(ctx context.Context, env Env) error {
 	a := githubactions.New(githubactions.WithWriter(env.Stdout), githubactions.WithGetenv(env.Getenv))
 	// Connection secrets passed through the caller's env are masked before anything can print them.
 	ghaction.Mask(a, env.Getenv(prefect.EnvAPIKey), env.Getenv(prefect.EnvAuthString))
+	if a.GetInput("command") == ghaction.CommandImages {
+		return runImagesAction(a, env)
+	}
 	dir := env.Dir
 	if dir == "" {
 		dir = "."
@@ -140,4 +144,26 @@ func flagValue(args []string, flag, def string) string {
 		}
 	}
 	return def
+}
+
+// runImagesAction runs the images command as the action: the outputs images and matrix, a
+// job summary, warnings as annotations; no server is contacted.
+func runImagesAction(a *githubactions.Action, env Env) error {
+	args, err := ghaction.ImagesArgs(a)
+	if err != nil {
+		return err
+	}
+	f, err := parseImagesFlags(args[1:], env)
+	if err != nil {
+		return err
+	}
+	refs, n, warnings, err := loadImages(f, env)
+	if err != nil {
+		return err
+	}
+	matrix, mw := prefectyaml.Matrix(refs)
+	if err := ghaction.PublishImages(a, refs, matrix, append(warnings, mw...)); err != nil {
+		return err
+	}
+	return printImages(f, refs, n, nil, env)
 }

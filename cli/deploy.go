@@ -12,6 +12,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prune"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
@@ -24,8 +25,12 @@ type deployFlags struct {
 	workPool, output                             string
 	envVars, prefectYAML, stepOutputs, exclude   multiFlag
 	prefectYAMLSelect, prefectYAMLNaming         string
-	dryRun                                       bool
+	dryRun, skipInvalid                          bool
 	concurrency                                  int
+	// serverVersion, when set, reads the Prefect version of the server (for prefect.yaml files
+	// without prefect-version); refused is what --skip-invalid left out, set by deployTargets.
+	serverVersion func() string
+	refused       []prefectyaml.RefusedFile
 	// prune (deploy --prune) deletes what the run no longer deploys; branchDeleted and
 	// remoteBranches are prune's other modes.
 	prune, branchDeleted, followHead bool
@@ -71,6 +76,9 @@ func newFlagSet(name string, f *deployFlags, stderr io.Writer) *flag.FlagSet {
 		fs.BoolVar(&f.branchDeleted, "branch-deleted", false, "the branch is gone (e.g. its pull request closed): delete all its deployments (every environment unless --env)")
 		fs.StringVar(&f.remoteBranches, "remote-branches", "", "delete deployments of branches this git remote (e.g. origin) no longer has (every environment unless --env)")
 	}
+	if name == "deploy" {
+		fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "deploy the valid prefect.yaml files and list the refused ones (exit 1); default: any problem refuses the whole run")
+	}
 	return fs
 }
 
@@ -86,6 +94,9 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q", fs.Arg(0))
 	}
+	if f.prune && f.skipInvalid {
+		return nil, usagef("--prune and --skip-invalid cannot be combined: the refused files' deployments would be pruned")
+	}
 	return deployRun(ctx, fs, &f, env, nil)
 }
 
@@ -95,6 +106,7 @@ func runDeploy(ctx context.Context, args []string, env Env) (*report.Report, err
 func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, guard func([]*deploy.Step) error) (*report.Report, error) {
 	f := *fp
 	env.phase("Discover flows and check the configuration")
+	f.serverVersion = func() string { return serverVersion(ctx, env) }
 	opts, targets, warnings, err := deployTargets(fs, &f, env)
 	if err != nil {
 		if f.output == "json" { // the JSON document keeps the warnings text mode printed
@@ -161,11 +173,15 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 		prunePhase(ctx, c, rep, stale, f.dryRun, f.concurrency, env)
 	}
 	rep.Requests.Reads, rep.Requests.Writes = c.Requests()
+	rep.RefusedFiles = refusedFiles(f.refused, env)
 	if err != nil {
 		return rep, err
 	}
 	env.phase("")
 	output(rep, f.output, env, planShown)
+	if len(f.refused) > 0 {
+		return rep, refusedError(f.refused, env)
+	}
 	if rep.Failed() {
 		return rep, errFailedDeployments
 	}
@@ -181,10 +197,15 @@ func deployTargets(fs *flag.FlagSet, f *deployFlags, env Env) (deploy.Options, [
 	}
 	var yamlWarnings []string
 	if len(f.prefectYAML) > 0 || (cfg != nil && len(cfg.PrefectYAML) > 0) {
-		extra, ywarn, err := prefectYAMLTargets(f, cfg, opts.Meta, env)
+		sv := ""
+		if f.serverVersion != nil {
+			sv = f.serverVersion()
+		}
+		extra, ywarn, refused, err := prefectYAMLTargets(f, cfg, opts.Meta, env, sv)
 		if err != nil {
 			return opts, nil, nil, err
 		}
+		f.refused = refused
 		yamlWarnings = ywarn
 		opts.Extra = extra
 		if !flagSet(fs, "flows") && !flagSet(fs, "source-root") {
@@ -204,6 +225,20 @@ func deployTargets(fs *flag.FlagSet, f *deployFlags, env Env) (deploy.Options, [
 		return opts, nil, warnings, err
 	}
 	return opts, targets, warnings, nil
+}
+
+// serverVersion is the Prefect version of the server deployed to, or "" when it does not say
+// (Prefect Cloud, an unreachable server: the connection problem is reported later, in order).
+func serverVersion(ctx context.Context, env Env) string {
+	c, err := newClient(ctx, env)
+	if err != nil {
+		return ""
+	}
+	info, err := c.Server(ctx)
+	if err != nil {
+		return ""
+	}
+	return info.Version
 }
 
 func printWarnings(ws []string, format string, env Env) {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"strconv"
@@ -10,26 +12,30 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
 
 // prefectYAMLTargets loads the prefect.yaml files named by --prefect-yaml and the config's
 // prefect_yaml, and adds the product's tags, labels, version and DEPLOYMENT_NAME to each entry.
-func prefectYAMLTargets(f *deployFlags, cfg *config.File, meta deploy.Meta, env Env) ([]deploy.Target, []string, error) {
-	deps, envVars, err := loadPrefectYAML(f, cfg, meta.Env, f.image, env)
+//
+// serverVersion decides, for files without prefect-version, what Prefect versions disagree on.
+// With --skip-invalid a file with a problem is refused whole and returned in refused; every
+// other file deploys. Without it any problem is the error (nothing deploys). A warning several
+// entries share is one line with their number.
+func prefectYAMLTargets(f *deployFlags, cfg *config.File, meta deploy.Meta, env Env, serverVersion string) (targets []deploy.Target, warnings []string, refused []prefectyaml.RefusedFile, err error) {
+	deps, envVars, refused, err := loadPrefectYAMLFor(f, cfg, meta.Env, f.image, env, serverVersion)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var targets []deploy.Target
-	var warnings []string
+	warnings = prefectyaml.CollapseWarnings(deps)
 	for _, d := range deps {
-		warnings = append(warnings, d.Warnings...)
 		t, err := yamlTarget(d, f.prefectYAMLNaming, meta, envVars, env)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		targets = append(targets, t)
 	}
-	return targets, warnings, nil
+	return targets, warnings, refused, nil
 }
 
 // prefectYAMLPatterns are the prefect.yaml globs of --prefect-yaml and the config's prefect_yaml.
@@ -49,31 +55,89 @@ func prefectYAMLPatterns(flags []string, cfg *config.File) []string {
 
 // loadPrefectYAML checks the prefect.yaml flags and loads the entries selected for envName.
 func loadPrefectYAML(f *deployFlags, cfg *config.File, envName, image string, env Env) ([]prefectyaml.Deployment, map[string]string, error) {
+	deps, envVars, _, err := loadPrefectYAMLFor(f, cfg, envName, image, env, "")
+	return deps, envVars, err
+}
+
+// loadPrefectYAMLFor is loadPrefectYAML for a server of Prefect serverVersion ("" unknown);
+// with --skip-invalid the files with problems are returned in refused instead of failing.
+func loadPrefectYAMLFor(f *deployFlags, cfg *config.File, envName, image string, env Env, serverVersion string) (deps []prefectyaml.Deployment, envVars map[string]string, refused []prefectyaml.RefusedFile, err error) {
 	patterns := prefectYAMLPatterns(f.prefectYAML, cfg)
-	outputs := map[string]string{}
-	for _, so := range f.stepOutputs {
-		k, v, ok := strings.Cut(so, "=")
-		if !ok || !strings.Contains(k, ".") {
-			return nil, nil, usagef("--step-output %q: want STEP_ID.KEY=VALUE", so)
-		}
-		outputs[strings.TrimSpace(k)] = v
+	outputs, err := parseStepOutputs(f.stepOutputs)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	switch f.prefectYAMLNaming {
 	case "keep", "product":
 	default:
-		return nil, nil, usagef(`--prefect-yaml-naming must be "keep" or "product", got %q`, f.prefectYAMLNaming)
+		return nil, nil, nil, usagef(`--prefect-yaml-naming must be "keep" or "product", got %q`, f.prefectYAMLNaming)
 	}
-	envVars, err := parseKV("env-var", f.envVars)
+	envVars, err = parseKV("env-var", f.envVars)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	deps, err := prefectyaml.Load(patterns, prefectyaml.Options{
+	deps, err = prefectyaml.Load(patterns, prefectyaml.Options{
 		Env: envName, Select: f.prefectYAMLSelect, StepOutputs: outputs, Image: image, Getenv: env.Getenv, RunScripts: true, Dir: env.Dir,
+		PrefectVersion: serverVersion,
 	})
-	if err != nil {
-		return nil, nil, err
+	if f.skipInvalid {
+		deps, refused, err = prefectyaml.SplitRefused(deps, err)
+		if err == nil && len(deps) == 0 && len(refused) > 0 {
+			err = refusedError(refused, env)
+		}
 	}
-	return deps, envVars, nil
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return deps, envVars, refused, nil
+}
+
+// parseStepOutputs reads --step-output STEP_ID.KEY=VALUE flags.
+func parseStepOutputs(flags []string) (map[string]string, error) {
+	outputs := map[string]string{}
+	for _, so := range flags {
+		k, v, ok := strings.Cut(so, "=")
+		if !ok || !strings.Contains(k, ".") {
+			return nil, usagef("--step-output %q: want STEP_ID.KEY=VALUE", so)
+		}
+		outputs[strings.TrimSpace(k)] = v
+	}
+	return outputs, nil
+}
+
+// refusedError lists every refused file's problems, one "file:line:col: message" per line.
+func refusedError(refused []prefectyaml.RefusedFile, env Env) error {
+	lines := []string{fmt.Sprintf("%d prefect.yaml %s refused (--skip-invalid): nothing from %s was deployed", len(refused), plural(len(refused), "file", "files"), plural(len(refused), "it", "them"))}
+	for _, r := range refused {
+		for _, e := range r.Errors {
+			c := *e
+			c.File = relTo(env.Dir, c.File)
+			lines = append(lines, c.Error())
+		}
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// refusedFiles is the report's list of refused files.
+func refusedFiles(refused []prefectyaml.RefusedFile, env Env) []report.RefusedFile {
+	var out []report.RefusedFile
+	for _, r := range refused {
+		rf := report.RefusedFile{File: relTo(env.Dir, r.File)}
+		for _, e := range r.Errors {
+			c := *e
+			c.File = rf.File
+			rf.Errors = append(rf.Errors, c.Error())
+		}
+		out = append(out, rf)
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // yamlTarget is the deployment a deploy makes from one prefect.yaml entry for meta.
@@ -92,8 +156,12 @@ func yamlTarget(d prefectyaml.Deployment, namingMode string, meta deploy.Meta, e
 	}
 	if namingMode == "product" {
 		n, err := naming.New(meta.Project, meta.Branch, d.FlowName, meta.Env)
+		if err == nil {
+			// Several entries of one flow become its variants: <flow>.<variant>.
+			n, err = n.WithVariant(d.Variant)
+		}
 		if err != nil {
-			return deploy.Target{}, err
+			return deploy.Target{}, fmt.Errorf("%s:%d: failed to name deployment %q: %w", relTo(env.Dir, d.File), d.Line, d.Name, err)
 		}
 		t.Name = n
 		t.Spec.Name = n.String()

@@ -32,6 +32,7 @@ const (
 	inSecretEnvVars    = "secret-env-vars"
 	inPrefectYAML      = "prefect-yaml"
 	inStepOutputs      = "step-outputs"
+	inSkipInvalid      = "skip-invalid"
 	inDryRun           = "dry-run"
 	inConcurrency      = "concurrency"
 	inAllowDowngrade   = "allow-downgrade"
@@ -79,6 +80,7 @@ var commandOnly = map[string][]string{
 	inPackageVersion: deployLike,
 	inSourceRoot:     deployLike,
 	inImage:          deployLike,
+	inSkipInvalid:    {CommandDeploy},
 	inSourceEnv:      {CommandPromote},
 	inReleaseVersion: {CommandPromote},
 	inAllowDowngrade: {CommandPromote, CommandRollback},
@@ -295,7 +297,7 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 		}
 		flag("concurrency", v)
 	}
-	for _, name := range []string{inAllowDowngrade, inSkipMissing, inPrune, inBranchDeleted, inFollowHead} {
+	for _, name := range []string{inAllowDowngrade, inSkipMissing, inPrune, inBranchDeleted, inFollowHead, inSkipInvalid} {
 		if v := input(a, name); applies(name, v) && boolean(name) {
 			args = append(args, "--"+name)
 		}

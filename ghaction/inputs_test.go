@@ -112,6 +112,17 @@ func TestArgs(t *testing.T) {
 				"PREFECT_API_KEY": "pnu_key", "PREFECT_API_AUTH_STRING": "admin:hunter2"},
 		},
 		{
+			name:   "skip-invalid deploys the valid prefect.yaml files",
+			inputs: map[string]string{"ENV": "prod", "PREFECT_YAML": "pipelines/*/prefect.yaml", "SKIP_INVALID": "true"},
+			want:   []string{"deploy", "--env", "prod", "--prefect-yaml", "pipelines/*/prefect.yaml", "--skip-invalid"},
+		},
+		{
+			name:   "skip-invalid is deploy-only",
+			inputs: map[string]string{"COMMAND": "promote", "SOURCE_ENV": "dev", "ENV": "prod", "SKIP_INVALID": "true"},
+			want:   []string{"promote", "--source-env", "dev", "--env", "prod"},
+			stdout: "::warning::input skip-invalid is only used by command deploy; ignored for promote\n",
+		},
+		{
 			name:   "github-deployments true with a token",
 			inputs: map[string]string{"ENV": "dev", "GITHUB_TOKEN": "ghs_x", "GITHUB_DEPLOYMENTS": "true"},
 			want:   []string{"deploy", "--env", "dev"}, secrets: []string{"ghs_x"},

@@ -20,6 +20,26 @@
 // the process working directory, or [Options.Dir] when set; relative
 // patterns are relative to that directory too.
 //
+// # Prefect versions
+//
+// Every file that a supported `prefect deploy` (3.4 to the latest 3.x) accepts loads. Where
+// those versions disagree, one version governs each file: its own prefect-version when that
+// is a version string, else the version of the server deployed to ([Options.PrefectVersion];
+// the CLI reads it from GET /admin/version), else none. What the governing version ignores is
+// a warning at file:line:col naming the key and saying it has no effect; what it refuses is an
+// error. With no governing version, what the most lenient supported version accepts loads,
+// with the warning. The disagreements, from Prefect's source (prefect/cli/deploy.py up to
+// 3.4.18, prefect/cli/deploy/_models.py from 3.4.19):
+//
+//   - An unknown key in a schedule item (flow_run_name, deployment_name, max_scheduled_runs,
+//     a nested schedule:): before 3.4.21 schedules were plain dictionaries and only the known
+//     keys were read; from 3.4.21 RawScheduleConfig forbids extra keys and the file is skipped.
+//   - The legacy schedule: key holding something other than a mapping (a list of schedules):
+//     before 3.4.19 only a mapping was used and anything else ignored (no schedules); from
+//     3.4.19 validation fails and the file is skipped.
+//
+// Unknown deployment-entry and work_pool keys are ignored by every version (a warning).
+//
 // # What matches prefect deploy
 //
 //   - Reading: YAML 1.1 typing as Python's yaml.safe_load does it (yes/no/on/off
@@ -121,7 +141,9 @@
 //     on; Load reports every problem (file:line:col) and returns no
 //     deployment from that file. Keys Prefect ignores are reported as
 //     warnings. Timezones and cron expressions are left to the server to
-//     check.
+//     check. A deploy refuses the whole run on any problem, or, with
+//     --skip-invalid ([SplitRefused]), deploys the files without problems,
+//     lists the others and fails.
 //  11. sla (Prefect Cloud SLAs) is an error. version_type only steers version
 //     inference: version_info is not part of the body (servers other than
 //     Cloud discard it). A schedule's replaces is ignored with a warning,
@@ -132,13 +154,40 @@
 //     construct as sets, ordered maps or bytes are errors.
 //  13. Two selected entries that make the same deployment (same flow and
 //     name) are an error; prefect deploy would deploy both, the last
-//     winning.
+//     winning. When a deploy renames entries after their flow, several
+//     entries of one flow become its variants ([Variants]).
 //  14. [Options.Select] matches the name after {{ $VAR }} templating (prefect
 //     deploy --name matches the name as written).
 //  15. A list item that is a single {{ name }} placeholder, such as
 //     tags: ["{{ build-image.tag }}"], is resolved like any other value, with
 //     a warning; prefect deploy's first templating pass looks such items up
 //     in the environment and, not finding them, drops them from the list.
+//  16. A flow without a description (none in the entry, no docstring) gets
+//     no description, as with prefect deploy 3.8.8; prefect deploy 3.4.9
+//     stores the text "None" (measured on a live server), which the UI then
+//     shows. Load does not copy that.
+//
+// # Measured on a real monorepo
+//
+// prefeitura-rio/prefect_rj_iplanrio at 8af18c1d (64 pipelines/*/prefect.yaml
+// pinned to prefect-version 3.4.3 and 3.4.9, the CI's uv.lock at 3.4.9):
+// staging (52 entries) and prod (44 entries) load unmodified, with warnings
+// for the keys Prefect 3.4 ignores (35 flow_run_name and one deployment_name
+// in schedules, one schedule: list). TestRealRepositoryMatchesPrefectDeploy
+// (see its comment for the command) created every entry's Spec on one server
+// and ran prefect deploy 3.4.9 (a separate venv, prefect-docker's steps
+// stubbed to the outputs of the image CI built) for the same entries on a
+// second one, then compared the 17 stored fields of each deployment. The
+// differences left are listed here with their reason:
+//
+//   - description (difference 16 above): the flows without a docstring.
+//   - parameter_openapi_schema: defaults that are module constants
+//     (DEFAULT_X = "..."; def flow(x: str = DEFAULT_X)) or imported from
+//     another module are not evaluated by discover yet, so the schema has no
+//     default for them (difference 6); owned by discover (issue 14).
+//
+// Identity is not compared: ids, timestamps, and the server's
+// prefect.flow.id label, which is the flow's id on each server.
 //
 // Unlike a redeploy with prefect deploy (which updates with PATCH), sending
 // the Spec as a POST replaces the whole deployment: an entry without

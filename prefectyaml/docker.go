@@ -6,6 +6,13 @@ import (
 	"strings"
 )
 
+// assumedPrefix and assumedSuffix frame the warning about an image whose docker steps are not
+// run; [CollapseWarnings] counts the deployments that share one.
+const (
+	assumedPrefix = "image"
+	assumedSuffix = " is assumed to be built and pushed by CI; its docker steps are not run here"
+)
+
 // gap says why an output of a docker step that is not run here cannot be
 // derived.
 type gap struct {
@@ -113,7 +120,14 @@ func (l *fileLoader) dockerStep(st *stepState, step, args *node, res *stepResult
 	}
 
 	if imageGap == nil {
-		res.warnings = append(res.warnings, warning{step, fmt.Sprintf("image %s is assumed to be built and pushed by CI; this step is not run here", out["image"])})
+		img := out["image"].(string)
+		if !res.assumed[img] {
+			if res.assumed == nil {
+				res.assumed = map[string]bool{}
+			}
+			res.assumed[img] = true
+			res.warnings = append(res.warnings, warning{step, fmt.Sprintf("%s %s", assumedPrefix, img) + assumedSuffix})
+		}
 	} else {
 		res.warnings = append(res.warnings, warning{step, fmt.Sprintf("%s step %s is not run here and %s, so its image is unknown", st.short(), idOr(id), imageGap.what)})
 	}

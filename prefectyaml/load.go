@@ -46,6 +46,12 @@ type Options struct {
 	// Dir is the working directory prefect deploy would run in ("" = the process's):
 	// relative patterns, entrypoints and run_shell_script steps resolve against it.
 	Dir string
+	// PrefectVersion is the Prefect version of the server deployed to ("" =
+	// unknown). Where supported prefect deploy versions disagree about a
+	// file, its own prefect-version decides, else this version, else the
+	// file is accepted as the most lenient supported version would (see
+	// the package documentation).
+	PrefectVersion string
 }
 
 // Deployment is one selected deployment entry, turned into what prefect
@@ -68,6 +74,13 @@ type Deployment struct {
 	// parameters are kept as written (only {{ $VAR }} resolved), so event
 	// templates such as {{ event.name }} reach the server.
 	Triggers []map[string]any
+	// Variant tells this entry apart from the other selected entries of its flow ("" when it
+	// is the only one): see [Variants]. A deploy that names deployments after their flow
+	// appends it as <flow>.<variant>.
+	Variant string `json:",omitempty"`
+	// Builds are the prefect-docker build_docker_image steps that ran for this entry (its own
+	// or the file's build section), with their templated arguments: what CI must build.
+	Builds []ImageBuild `json:",omitempty"`
 	// Warnings are "file:line:col: message" notes on what was ignored,
 	// defaulted or left for the server or worker, in file order.
 	Warnings []string
@@ -156,6 +169,9 @@ func load(dir string, patterns []string, opts Options) ([]Deployment, error) {
 			out = append(out, *d)
 		}
 		all = append(all, l.errs.list...)
+	}
+	for i, v := range Variants(out, opts.Env) {
+		out[i].Variant = v
 	}
 	if len(all) > 0 {
 		return out, all.Sorted()
@@ -259,6 +275,8 @@ type fileLoader struct {
 	sel          *selector
 	// versions caches inferred versions by version_type for the whole Load.
 	versions map[string]inferred
+	// rules is the Prefect version the file is read for.
+	rules rules
 }
 
 type inferred struct {
@@ -277,7 +295,8 @@ func (l *fileLoader) loadFile() []located {
 		return nil
 	}
 	root := parseFile(src, l.errs)
-	m := checkFile(root, l.errs)
+	l.rules = rulesFor(root, l.opts.PrefectVersion)
+	m := checkFile(root, l.errs, l.rules)
 	if len(l.errs.list) > 0 {
 		// prefect deploy ignores a file that fails validation; nothing in
 		// it would be deployed.
@@ -339,13 +358,35 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 		}
 	}
 
-	// The legacy single schedule (_handle_deprecated_schedule_fields).
+	// The legacy single schedule (_handle_deprecated_schedule_fields): only
+	// a mapping counts; checkFile refused anything else if the governing
+	// version does.
 	if s, ok := cfg.get("schedule"); ok && pyTruthy(s) {
 		if cfg.has("schedules") {
 			l.errs.at(s, "both schedule and schedules are set; use only schedules")
 			return nil
 		}
-		cfg.set("schedules", &node{kind: seqKind, seq: []*node{s}, line: s.line, col: s.col})
+		if s.kind == mapKind {
+			cfg.set("schedules", &node{kind: seqKind, seq: []*node{s}, line: s.line, col: s.col})
+		} else {
+			warn(s, "schedule: given as %s has no effect, so the deployment gets no schedules: %s; write the items under schedules:", s.kind, l.rules.lenientNote(strictLegacySchedule))
+		}
+	}
+	// Keys of a schedule item that the governing version ignores (checkFile
+	// refused them otherwise): warned about and dropped before templating.
+	if s, ok := cfg.get("schedules"); ok && s.kind == seqKind {
+		for _, item := range s.seq {
+			if item.kind != mapKind {
+				continue
+			}
+			for i := 0; i < len(item.keys); i++ {
+				if k := item.keys[i]; !slices.Contains(scheduleKeys, k) {
+					warn(item.vals[i], "schedule key %q has no effect: %s", k, l.rules.lenientNote(strictScheduleKeys))
+					item.del(k)
+					i--
+				}
+			}
+		}
 	}
 
 	// Steps are taken before any templating: a deployment-level key, even
@@ -508,6 +549,7 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	d.Spec = *spec
 	d.Name = spec.Name
 	d.Triggers = triggers
+	d.Builds = res.builds
 	slices.SortStableFunc(warns, func(a, b warning) int {
 		return cmp.Or(cmp.Compare(a.n.line, b.n.line), cmp.Compare(a.n.col, b.n.col))
 	})

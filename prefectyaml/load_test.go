@@ -71,13 +71,19 @@ func TestLoadGolden(t *testing.T) {
 		{name: "defaults", files: []string{"defaults.yaml"}, schema: true, opts: with(func(o *Options) { o.Select = "all" })},
 		{name: "pull-defaults", files: []string{"pull-defaults.yaml"}},
 		{name: "pull-override", files: []string{"pull-override.yaml"}},
-		{name: "errors-validation", files: []string{"errors-validation.yaml"}},
+		{name: "errors-validation", files: []string{"errors-validation.yaml"}, opts: with(func(o *Options) { o.PrefectVersion = "3.8.8" })},
 		{name: "errors-processing", files: []string{"errors-processing.yaml"}, opts: with(func(o *Options) {
 			o.Getenv = env(map[string]string{"TAGS": "a,b"})
 		})},
 		{name: "errors-script", files: []string{"errors-script.yaml"}},
 		{name: "errors-yaml", files: []string{"errors-yaml.yaml"}},
 		{name: "errors-duplicate", files: []string{"dup-*.yaml"}},
+		// Keys Prefect ignores before 3.4.19/3.4.21 and refuses after: the file's
+		// prefect-version wins over the server's version; with neither, they are accepted.
+		{name: "ignored-keys", files: []string{"ignored-keys.yaml"}, opts: with(func(o *Options) { o.PrefectVersion = "3.8.8" })},
+		{name: "ignored-keys-unknown-version", files: []string{"ignored-keys-unpinned.yaml"}},
+		{name: "ignored-keys-server-3.4.9", files: []string{"ignored-keys-unpinned.yaml"}, opts: with(func(o *Options) { o.PrefectVersion = "3.4.9" })},
+		{name: "errors-ignored-keys-server-3.8.8", files: []string{"ignored-keys-unpinned.yaml"}, opts: with(func(o *Options) { o.PrefectVersion = "3.8.8" })},
 	}
 	for _, tc := range cases {
 		if tc.opts.Env == "" && tc.opts.Select == "" {

@@ -37,7 +37,10 @@ var validVersionTypes = []string{"prefect:simple", "vcs:github", "vcs:gitlab", "
 // checkFile validates the document as PrefectYamlModel does and normalises
 // values as model_dump(mode="json") would. prefect deploy ignores a whole
 // file that fails these checks; Load reports every problem instead.
-func checkFile(root *yaml.Node, e *errs) *fileModel {
+//
+// r decides what the supported Prefect versions disagree on: what the
+// governing version accepts and ignores passes here (entry warns about it).
+func checkFile(root *yaml.Node, e *errs, r rules) *fileModel {
 	m := &fileModel{}
 	if root == nil {
 		return m
@@ -78,7 +81,7 @@ func checkFile(root *yaml.Node, e *errs) *fileModel {
 			case nullKind:
 			case seqKind:
 				for _, entry := range n.seq {
-					if checkEntry(entry, e) {
+					if checkEntry(entry, e, r) {
 						m.deployments = append(m.deployments, entry)
 					}
 				}
@@ -121,7 +124,7 @@ func checkSteps(n *node, section string, e *errs) []*node {
 
 // checkEntry validates one deployment entry in place, normalising the
 // values pydantic coerces. It returns false when the entry is not a mapping.
-func checkEntry(n *node, e *errs) bool {
+func checkEntry(n *node, e *errs, r rules) bool {
 	if n.kind != mapKind {
 		e.at(n, "a deployment entry must be a mapping, not %s", n.kind)
 		return false
@@ -147,15 +150,19 @@ func checkEntry(n *node, e *errs) bool {
 				e.at(v, "parameters must be a mapping, not %s", v.kind)
 			}
 		case "schedule":
-			if !v.isNull() {
-				checkSchedule(v, e)
+			switch {
+			case v.isNull():
+			case v.kind == mapKind:
+				checkSchedule(v, e, r)
+			case r.strict(strictLegacySchedule):
+				e.at(v, "schedule must be a single mapping with one of cron, interval or rrule, not %s: %s; list schedules under schedules:", v.kind, r.strictNote(strictLegacySchedule))
 			}
 		case "schedules":
 			switch v.kind {
 			case nullKind:
 			case seqKind:
 				for _, s := range v.seq {
-					checkSchedule(s, e)
+					checkSchedule(s, e, r)
 				}
 			default:
 				e.at(v, "schedules must be a list, not %s", v.kind)
@@ -276,7 +283,10 @@ func checkWorkPool(v *node, e *errs) {
 // checkSchedule validates one schedule item as RawScheduleConfig does (with
 // the one alternative pydantic's union also accepts: an unquoted timestamp
 // anchor_date when the item has only interval, anchor_date and timezone).
-func checkSchedule(s *node, e *errs) {
+//
+// Unknown keys are errors only when r is strict about them; otherwise
+// entry warns that they have no effect.
+func checkSchedule(s *node, e *errs, r rules) {
 	if s.kind != mapKind {
 		e.at(s, "a schedule must be a mapping with one of cron, interval or rrule, not %s", s.kind)
 		return
@@ -321,11 +331,17 @@ func checkSchedule(s *node, e *errs) {
 				e.at(v, "schedule parameters must be a mapping, not %s", v.kind)
 			}
 		case "schedule":
-			e.at(v, "the {schedule: {...}} form is not accepted by prefect deploy; write cron, interval or rrule directly in the schedule item")
+			if r.strict(strictScheduleKeys) {
+				e.at(v, "the {schedule: {...}} form is not accepted by prefect deploy; write cron, interval or rrule directly in the schedule item")
+			}
 		case "max_scheduled_runs":
-			e.at(v, "max_scheduled_runs cannot be set in prefect.yaml (prefect deploy rejects the key)")
+			if r.strict(strictScheduleKeys) {
+				e.at(v, "max_scheduled_runs cannot be set in prefect.yaml (prefect deploy rejects the key)")
+			}
 		default:
-			e.at(v, "unknown schedule key %q (prefect deploy accepts %s)", k, strings.Join(scheduleKeys, ", "))
+			if r.strict(strictScheduleKeys) {
+				e.at(v, "unknown schedule key %q: %s (a schedule takes %s)", k, r.strictNote(strictScheduleKeys), strings.Join(scheduleKeys, ", "))
+			}
 		}
 		if (k == "cron" || k == "interval" || k == "rrule") && !v.isNull() {
 			kinds++

@@ -45,6 +45,11 @@ type stepResult struct {
 	steps    map[string]*stepState
 	warnings []warning
 	failed   bool
+	// assumed are the images already named in an "assumed to be built" warning, so that a
+	// push step of the image a build step made adds none.
+	assumed map[string]bool
+	// builds are the build_docker_image steps, in order.
+	builds []ImageBuild
 }
 
 type warning struct {
@@ -117,6 +122,9 @@ func (l *fileLoader) runSteps(steps []*node) *stepResult {
 		}
 		if out == nil {
 			continue
+		}
+		if fqn == stepDockerBuild {
+			res.builds = append(res.builds, l.imageBuild(step, args, res, id, out))
 		}
 		st.done, st.outputs = true, out
 		if id != "" {

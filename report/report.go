@@ -120,6 +120,9 @@ type Report struct {
 	// ConfigCommit is, for a promotion, the commit the target's configuration (config file,
 	// prefect.yaml) was read at; "" when it was not read from a git checkout.
 	ConfigCommit string `json:"config_commit,omitempty"`
+	// RefusedFiles are the prefect.yaml files a --skip-invalid deploy left out, with their
+	// problems; the run fails when there is any.
+	RefusedFiles []RefusedFile `json:"refused_files,omitempty"`
 	// Requests counts what was sent to the Prefect API.
 	Requests struct {
 		Reads  int64 `json:"reads"`
@@ -241,4 +244,11 @@ func Count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// RefusedFile is a prefect.yaml file that was not deployed because of its problems.
+type RefusedFile struct {
+	File string `json:"file"`
+	// Errors are "file:line:col: message" lines.
+	Errors []string `json:"errors"`
 }
