@@ -96,7 +96,7 @@ ours_job() {
   echo "$sum  $dir/tool/prefect-deploy" | sha256sum --check --quiet
   t1=$(now)
   (cd "$dir" && "$dir/tool/prefect-deploy" deploy --env ci --branch main --commit 0123456789abcdef0123456789abcdef01234567 \
-    --image example.com/flows:1 >"$dir/deploy.log" 2>&1) || { tail -n 20 "$dir/deploy.log" >&2; exit 1; }
+    --package-version 1.0.0 --image example.com/flows:1 >"$dir/deploy.log" 2>&1) || { tail -n 20 "$dir/deploy.log" >&2; exit 1; }
   t2=$(now)
   echo "prefect-deploy (verified binary)|$1|$(secs "$t0" "$t1")|$(secs "$t1" "$t2")|$(secs "$t0" "$t2")"
 }
