@@ -26,7 +26,34 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
 
-func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := prefecttest.Main(m)
+	if own != nil {
+		own.Stop()
+	}
+	os.Exit(code)
+}
+
+var (
+	ownOnce sync.Once
+	own     *prefecttest.Server
+	ownErr  error
+)
+
+// liveServer is this package's own Prefect server, started once: the suite's bursts of faulted
+// writes would otherwise make the SQLite server shared with the other packages' tests refuse
+// their writes (503, database is locked) beyond their retries.
+func liveServer(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test skipped: -short was given, so no live Prefect server is used")
+	}
+	ownOnce.Do(func() { own, ownErr = prefecttest.StartServer(nil) })
+	if ownErr != nil {
+		t.Fatalf("failed to start this package's Prefect server: %v", ownErr)
+	}
+	return own.URL
+}
 
 // faultRate is the share of requests that get a fault; the weights say which.
 const faultRate = 0.30
@@ -218,7 +245,7 @@ func project(t *testing.T) string {
 // unchanged and then at a new commit, and promotes them, each run through its own seeded ~30%
 // faults; after each, the server holds every deployment once and one automation per trigger.
 func TestExactlyOnceThroughFaults(t *testing.T) {
-	live := prefecttest.URL(t)
+	live := liveServer(t)
 	ensurePool(t, live)
 	r := newRepo(t, project(t), 200)
 	ctx := context.Background()
@@ -283,27 +310,33 @@ func TestChildDeploy(t *testing.T) {
 // fixed number of writes went through, then deploys again through faults: the server must then
 // hold every deployment once with one automation per trigger, and one more run writes nothing.
 func TestKilledDeployConverges(t *testing.T) {
-	live := prefecttest.URL(t)
+	live := liveServer(t)
 	ensurePool(t, live)
 	r := newRepo(t, project(t), 40)
 	var (
 		writes atomic.Int64
-		child  *exec.Cmd
+		proc   atomic.Pointer[os.Process] // published after Start: the proxy's handler reads it
 		once   sync.Once
 		killed = make(chan struct{})
 	)
 	const killAfter = 60 // writes: mid-way through upserts and their triggers
 	px := prefecttest.NewFaultProxy(t, live, func(req *http.Request, body []byte, seen int) prefecttest.Fault {
 		if prefecttest.IsWrite(req) && writes.Add(1) == killAfter {
-			once.Do(func() { _ = child.Process.Signal(syscall.SIGKILL); close(killed) })
+			once.Do(func() {
+				if p := proc.Load(); p != nil {
+					_ = p.Signal(syscall.SIGKILL)
+				}
+				close(killed)
+			})
 		}
 		return prefecttest.Forward
 	}, prefecttest.FaultOptions{})
-	child = exec.Command(os.Args[0], "-test.run=^TestChildDeploy$", "-test.count=1")
+	child := exec.Command(os.Args[0], "-test.run=^TestChildDeploy$", "-test.count=1")
 	child.Env = append(os.Environ(), envChildRoot+"="+r.root, envChildProject+"="+r.project, envChildURL+"="+px.URL)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
+	proc.Store(child.Process)
 	done := make(chan error, 1)
 	go func() { done <- child.Wait() }()
 	select {
@@ -337,7 +370,7 @@ func TestKilledDeployConverges(t *testing.T) {
 // its own faults: afterwards the server holds each deployment once and one automation per
 // trigger (no run leaves a second copy), and a third run writes nothing.
 func TestConcurrentDeploysConverge(t *testing.T) {
-	live := prefecttest.URL(t)
+	live := liveServer(t)
 	ensurePool(t, live)
 	r := newRepo(t, project(t), 40)
 	var wg sync.WaitGroup
