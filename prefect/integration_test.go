@@ -21,7 +21,9 @@ func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
 
 func newClient(t *testing.T, apiURL string, mod func(*prefect.Config)) *prefect.Client {
 	t.Helper()
-	cfg := prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond}
+	// Patient by default: the live server is SQLite-backed and shared by every package's tests, so
+	// it answers some writes 503 (database is locked); tests of the retry bounds set their own.
+	cfg := prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond, MaxRetries: 12}
 	if mod != nil {
 		mod(&cfg)
 	}
