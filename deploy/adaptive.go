@@ -253,7 +253,7 @@ type gate struct {
 
 // newGate returns a gate with at most ceiling requests in flight.
 func newGate(ceiling int) *gate {
-	return &gate{ctl: newAdaptive(ceiling, time.Now()), wake: make(chan struct{}), now: time.Now, sleep: sleepCtx}
+	return &gate{ctl: newAdaptive(ceiling, time.Now()), wake: make(chan struct{}), now: time.Now, sleep: prefect.Sleep}
 }
 
 // acquire waits for a free slot (and the end of any Retry-After pause) and returns the time
@@ -371,17 +371,6 @@ func (g *gate) try(ctx, wctx context.Context, do func(ctx context.Context) error
 		}
 	}
 	return err
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // plural is noun, with an s unless n is 1.

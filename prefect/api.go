@@ -554,7 +554,7 @@ func (c *Client) WaitFlowRun(ctx context.Context, id string, interval time.Durat
 		if fr.State != nil && fr.State.Terminal() {
 			return fr, nil
 		}
-		if err := sleepCtx(ctx, interval); err != nil {
+		if err := Sleep(ctx, interval); err != nil {
 			return fr, fmt.Errorf("flow run %s did not finish: %w", id, err)
 		}
 	}

@@ -101,7 +101,7 @@ func New(cfg Config) (*Client, error) {
 		http:    &http.Client{Transport: tr, Timeout: timeout},
 		retries: cfg.MaxRetries,
 		delay:   cfg.RetryBaseDelay,
-		sleep:   sleepCtx,
+		sleep:   Sleep,
 	}
 	if c.retries == 0 {
 		c.retries = 5
@@ -520,7 +520,8 @@ func retryAfter(v string) time.Duration {
 	return d
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends, whichever comes first, and returns ctx.Err() in the latter case.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
