@@ -6,10 +6,10 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/ghaction"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 )
 

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prune"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
 
 // imagesFlags are the images command's flags: the prefect.yaml selection deploy uses.

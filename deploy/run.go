@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
 
 func TestImagesArgs(t *testing.T) {

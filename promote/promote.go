@@ -33,7 +33,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"

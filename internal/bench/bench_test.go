@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
 
 // TestWriteRepo checks that a generated repository deploys n distinct flows with the image code

@@ -47,7 +47,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"

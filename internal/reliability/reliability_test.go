@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"

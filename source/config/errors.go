@@ -1,6 +1,6 @@
 package config
 
-import "github.com/prefect-flow-deploy/prefect-deploy-action/internal/fileerr"
+import "github.com/prefect-flow-deploy/prefect-deploy-action/source/fileerr"
 
 // Error is one problem found in a config file, at a 1-based line and column; it prints as
 // "file:line:col: message".

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/fileerr"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/fileerr"
 )
 
 // Error is one problem found in a prefect.yaml file, at a 1-based line and column (Line 0 for
