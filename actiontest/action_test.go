@@ -16,8 +16,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/ghaction"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 	"github.com/sethvargo/go-githubactions"
 	"go.yaml.in/yaml/v3"
 )

@@ -6,11 +6,11 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/ghaction"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
 
 // runGitHubAction runs as the GitHub Action: inputs come from INPUT_* variables (mapped by

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/pools"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 )
 
 // plannedPools is the client with the work pools a dry run would create reading as existing.

@@ -8,11 +8,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
 
 // prefectYAMLTargets loads the prefect.yaml files named by --prefect-yaml and the config's

@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/promote"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 )
 
 func runPromote(ctx context.Context, args []string, env Env) (*report.Report, error) {

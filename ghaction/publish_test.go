@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 )
 
 const ui = "https://app.prefect.cloud/account/a/workspace/w/deployments/deployment/"

@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 )
 
 // fakeAPI holds pools and queues; every call is logged, and a call the test did not arrange

@@ -7,11 +7,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 )
 
 const testCommit = "0123456789abcdef0123456789abcdef01234567"

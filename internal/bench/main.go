@@ -47,12 +47,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 )
 
 // Targets the benchmark checks.
