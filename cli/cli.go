@@ -72,6 +72,10 @@ Usage:
   prefect-deploy prune   --branch-deleted --branch B | --remote-branches origin
                                                 delete the deployments of gone branches
   prefect-deploy flows   [--source-root DIR]    list the flows discovery finds (no server needed)
+  prefect-deploy adopt   [--name GLOB] [--file prefect.yaml] [--dry-run]
+                                                write the prefect.yaml that reproduces the server's deployments
+  prefect-deploy adopt   --from-files '**/*.deployment.py'
+                                                the same from Prefect 2 deployment files
   prefect-deploy images  --env ENV --prefect-yaml GLOB [--output text|json|matrix]
                                                 the images prefect.yaml entries run, and how to build them
   prefect-deploy github-action                  run as the GitHub Action (inputs from INPUT_* variables)
@@ -108,6 +112,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		rep, err = runRollback(ctx, args[1:], env)
 	case "flows":
 		err = runFlows(args[1:], env)
+	case "adopt":
+		err = runAdopt(ctx, args[1:], env)
 	case "images":
 		err = runImages(args[1:], env)
 	case "github-action":
@@ -117,7 +123,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usageText)
 	default:
-		err = usagef("unknown command %q (want deploy, promote, rollback, prune, flows, images, github-action or version)", args[0])
+		err = usagef("unknown command %q (want deploy, promote, rollback, prune, flows, adopt, images, github-action or version)", args[0])
 	}
 	if wantsJSON(args[1:]) && !errors.Is(err, flag.ErrHelp) {
 		switch args[0] {

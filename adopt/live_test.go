@@ -1,0 +1,279 @@
+package adopt_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/cli"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+)
+
+func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
+
+// fixture copies testdata/<name> into a fresh git repository (one commit) with every "RUN"
+// in prefect.yaml replaced by run, and returns its directory.
+func fixture(t *testing.T, name, run string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", name))); err != nil {
+		t.Fatal(err)
+	}
+	if p := filepath.Join(dir, "prefect.yaml"); exists(p) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, bytes.ReplaceAll(b, []byte("RUN"), []byte(run)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "fixture"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	return dir
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func ensurePool(t *testing.T, c *prefect.Client, name string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.ReadWorkPool(ctx, name); prefect.IsNotFound(err) {
+		if _, err := c.CreateWorkPool(ctx, prefect.WorkPool{Name: name, Type: "process"}); err != nil && !strings.Contains(err.Error(), "409") {
+			t.Fatal(err)
+		}
+	} else if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run runs the product's command line in dir against apiURL and returns its exit code,
+// stdout and stderr.
+func run(t *testing.T, dir, apiURL string, args ...string) (int, string, string) {
+	t.Helper()
+	env := map[string]string{"PREFECT_API_URL": apiURL, "PATH": os.Getenv("PATH")}
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), args, cli.Env{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: func(k string) string { return env[k] }})
+	return code, out.String(), errb.String()
+}
+
+// plan is the part of deploy's JSON document the tests read.
+type plan struct {
+	Deployments []struct {
+		Name    string           `json:"name"`
+		Action  string           `json:"action"`
+		Changes []prefect.Change `json:"changes"`
+	} `json:"deployments"`
+	Error string `json:"error"`
+}
+
+func dryRunPlan(t *testing.T, dir, apiURL string, args ...string) plan {
+	t.Helper()
+	code, out, errs := run(t, dir, apiURL, append(args, "--dry-run", "--output", "json")...)
+	var p plan
+	if err := json.Unmarshal([]byte(out), &p); err != nil || code != 0 {
+		t.Fatalf("deploy --dry-run: exit %d, %v\n%s\n%s", code, err, out, errs)
+	}
+	return p
+}
+
+// onlyBookkeeping fails the test unless every change the plan shows for each of names is the
+// product's bookkeeping added to a deployment it did not make: its five tags and labels and
+// DEPLOYMENT_NAME, nothing removed or altered.
+func onlyBookkeeping(t *testing.T, p plan, names []string) {
+	t.Helper()
+	seen := map[string]bool{}
+	product := []string{"PROJECT_NAME", "BRANCH_NAME", "ENV", "COMMIT_HASH", "PACKAGE_VERSION"}
+	for _, d := range p.Deployments {
+		seen[d.Name] = true
+		for _, c := range d.Changes {
+			switch c.Field {
+			case "tags":
+				var was, now []string
+				remarshal(t, c.Old, &was)
+				remarshal(t, c.New, &now)
+				for _, tag := range now {
+					k, _, _ := strings.Cut(tag, "=")
+					if !slices.Contains(was, tag) && !slices.Contains(product, k) {
+						t.Errorf("%s: the first deploy adds tag %q", d.Name, tag)
+					}
+				}
+				for _, tag := range was {
+					if !slices.Contains(now, tag) {
+						t.Errorf("%s: the first deploy removes tag %q", d.Name, tag)
+					}
+				}
+			case "labels":
+				var was, now map[string]any
+				remarshal(t, c.Old, &was)
+				remarshal(t, c.New, &now)
+				for k := range now {
+					if _, ok := was[k]; !ok && !slices.Contains(product, k) {
+						t.Errorf("%s: the first deploy adds label %q", d.Name, k)
+					}
+				}
+				for k := range was {
+					if now[k] != was[k] {
+						t.Errorf("%s: the first deploy changes label %q", d.Name, k)
+					}
+				}
+			case "job_variables.env":
+				var was, now map[string]any
+				remarshal(t, c.Old, &was)
+				remarshal(t, c.New, &now)
+				delete(now, "DEPLOYMENT_NAME")
+				if len(was) != len(now) {
+					t.Errorf("%s: env goes from %d to %d variables besides DEPLOYMENT_NAME", d.Name, len(was), len(now))
+				}
+				for k, v := range was {
+					if now[k] != v {
+						t.Errorf("%s: the first deploy changes env %s", d.Name, k)
+					}
+				}
+			default:
+				t.Errorf("%s: the first deploy changes %s: %s → %s", d.Name, c.Field, c.From, c.To)
+			}
+		}
+	}
+	for _, n := range names {
+		if !seen[n] {
+			t.Errorf("the plan has no deployment %s (it has %v)", n, p.Deployments)
+		}
+	}
+	if len(p.Deployments) != len(names) {
+		t.Errorf("the plan has %d deployments, want %d", len(p.Deployments), len(names))
+	}
+}
+
+func remarshal(t *testing.T, v, out any) {
+	t.Helper()
+	if v == nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAdoptPrefectDeploy deploys a project with the real `prefect deploy --all` (the pinned
+// .venv), removes its prefect.yaml, adopts the deployments back from the server, and requires
+// the first deploy of the adopted file to change nothing but the product's bookkeeping; after
+// it, a redeploy is unchanged.
+func TestAdoptPrefectDeploy(t *testing.T) {
+	apiURL := prefecttest.URL(t)
+	bin, err := prefecttest.Bin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := prefect.New(prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ensurePool(t, c, "adopt-pool")
+	runID := "adopt" + time.Now().Format("150405.000000")[7:]
+	runID = strings.ReplaceAll(runID, ".", "")
+	dir := fixture(t, "prefectdeploy", runID)
+
+	cmd := exec.Command(filepath.Join(bin, "prefect"), "--no-prompt", "deploy", "--all")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PREFECT_HOME=" + t.TempDir(), "PREFECT_API_URL=" + apiURL, "PREFECT_LOGGING_LEVEL=WARNING"}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("prefect deploy --all: %v\n%s", err, out)
+	}
+	if err := os.Remove(filepath.Join(dir, "prefect.yaml")); err != nil {
+		t.Fatal(err)
+	}
+
+	code, _, errs := run(t, dir, apiURL, "adopt", "--name", runID+"-*", "--env", "prod")
+	if code != 0 {
+		t.Fatalf("adopt: exit %d\n%s", code, errs)
+	}
+	written, err := os.ReadFile(filepath.Join(dir, "prefect.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"hunter2-not-real", "s3cret"} {
+		if strings.Contains(string(written), secret) || strings.Contains(errs, secret) {
+			t.Errorf("the secret value %q reached the file or the output:\n%s\n%s", secret, written, errs)
+		}
+	}
+	for _, want := range []string{"{{ $DB_PASSWORD }}", "{{ $WAREHOUSE_URL }}", "APP_ENV: prod"} {
+		if !strings.Contains(string(written), want) {
+			t.Errorf("the file lacks %q:\n%s", want, written)
+		}
+	}
+	if strings.Contains(errs, "warning:") {
+		t.Errorf("adopt warns about a deployment prefect deploy made:\n%s", errs)
+	}
+	if !strings.Contains(errs, "--prefect-yaml-select all") {
+		t.Errorf("adopt does not say how to deploy names without an --ENV suffix:\n%s", errs)
+	}
+
+	// The secrets come from the deploying job's environment, as the file says.
+	names := []string{runID + "-etl-daily", runID + "-report"}
+	deployArgs := []string{"deploy", "--env", "prod", "--prefect-yaml", "prefect.yaml", "--prefect-yaml-select", "all", "--project", "adopt-fixture", "--package-version", "1.4.0"}
+	envWith := func(extra map[string]string) func(string) string {
+		return func(k string) string {
+			if v, ok := extra[k]; ok {
+				return v
+			}
+			return map[string]string{"PREFECT_API_URL": apiURL, "PATH": os.Getenv("PATH")}[k]
+		}
+	}
+	secrets := envWith(map[string]string{"DB_PASSWORD": "hunter2-not-real", "WAREHOUSE_URL": "postgresql://loader:s3cret@db.internal:5432/dw"})
+	var out, errb bytes.Buffer
+	code = cli.Run(context.Background(), append(slices.Clone(deployArgs), "--dry-run", "--output", "json"), cli.Env{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: secrets})
+	var p plan
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil || code != 0 {
+		t.Fatalf("deploy --dry-run: exit %d, %v\n%s\n%s", code, err, out.String(), errb.String())
+	}
+	onlyBookkeeping(t, p, names)
+
+	// The first deploy writes the bookkeeping; the next one is unchanged.
+	out.Reset()
+	errb.Reset()
+	if code := cli.Run(context.Background(), deployArgs, cli.Env{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: secrets}); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	code = cli.Run(context.Background(), append(slices.Clone(deployArgs), "--dry-run", "--output", "json"), cli.Env{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: secrets})
+	p = plan{}
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil || code != 0 {
+		t.Fatalf("redeploy --dry-run: exit %d, %v\n%s", code, err, out.String())
+	}
+	for _, d := range p.Deployments {
+		if d.Action != "unchanged" {
+			t.Errorf("redeploy: %s is %s: %v", d.Name, d.Action, d.Changes)
+		}
+	}
+	// The automations prefect deploy made are the deploy's: still one per trigger.
+	dep, err := c.ReadDeploymentByName(context.Background(), "adopt-etl", runID+"-etl-daily")
+	if err != nil {
+		t.Fatal(err)
+	}
+	autos, err := c.DeploymentAutomations(context.Background(), dep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(autos) != 1 {
+		t.Errorf("the deployment has %d automations after adopt and deploy, want 1", len(autos))
+	}
+}
