@@ -15,7 +15,7 @@ import (
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/adopt"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
 
 // adoptFlags are the adopt command's flags.
