@@ -173,6 +173,8 @@ func FromDeployment(d prefect.Deployment, flowName string, automations []prefect
 		e.note(true, "it has no work pool (a Prefect 2 agent deployment?): a deploy needs one; set work_pool.name")
 	}
 	e.JobVariables = e.jobVariables(d.JobVariables, opts)
+	e.Parameters = e.withoutPlaceholders("parameter", e.Parameters)
+	e.JobVariables = e.withoutPlaceholders("job variable", e.JobVariables)
 	for _, s := range d.Schedules {
 		e.Schedules = append(e.Schedules, fromSchedule(s))
 	}
@@ -200,6 +202,66 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// placeholder matches a prefect.yaml placeholder that deploying the file would try to resolve
+// as a build step's output: {{ name }}, but not {{ $VAR }}, {{ prefect.* }}, {{ ctx.* }} or
+// {{ event.* }}, which it keeps or resolves otherwise.
+var placeholder = regexp.MustCompile(`\{\{\s*([\w.\-\[\]$]+)\s*\}\}`)
+
+// withoutPlaceholders drops the top-level keys of m whose value holds text a prefect.yaml
+// would template (there is no escape for it), noting each one.
+func (e *Entry) withoutPlaceholders(what string, m map[string]any) map[string]any {
+	out := m
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if env, ok := m[k].(map[string]any); ok && k == "env" && what == "job variable" {
+			kept := maps.Clone(env)
+			for _, ek := range slices.Sorted(maps.Keys(env)) {
+				if s, ok := env[ek].(string); ok && templated(s) {
+					delete(kept, ek)
+					e.note(true, fmt.Sprintf("env %s: its value holds a {{ }} placeholder, which prefect.yaml would try to resolve; pass it with --env-var instead", ek))
+				}
+			}
+			if len(kept) != len(env) {
+				out = maps.Clone(out)
+				out[k] = kept
+			}
+			continue
+		}
+		if !holdsTemplate(m[k]) {
+			continue
+		}
+		out = maps.Clone(out)
+		delete(out, k)
+		e.note(true, fmt.Sprintf("%s %s: its value holds a {{ }} placeholder, which prefect.yaml would try to resolve (it has no escape)", what, k))
+	}
+	return out
+}
+
+func templated(s string) bool {
+	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+		name := m[1]
+		if !strings.HasPrefix(name, "$") && !strings.HasPrefix(name, "prefect.") && !strings.HasPrefix(name, "ctx.") && !strings.HasPrefix(name, "event.") {
+			return true
+		}
+	}
+	return false
+}
+
+func holdsTemplate(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return templated(x)
+	case []any:
+		return slices.ContainsFunc(x, holdsTemplate)
+	case map[string]any:
+		for _, item := range x {
+			if holdsTemplate(item) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (e *Entry) note(lost bool, msg string) { e.Notes = append(e.Notes, Note{Lost: lost, Msg: msg}) }

@@ -51,7 +51,7 @@ func Check(got []prefectyaml.Deployment, stored map[string]Stored) map[string][]
 					notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("env: the server has %s, the file gives %s", c.From, c.To)})
 				}
 			case "parameter_openapi_schema":
-				notes = append(notes, Note{Lost: true, Msg: "parameter schema: the one read statically from " + spec.Entrypoint + " differs from the stored one (made when Prefect imported the flow); a deploy writes the static one"})
+				notes = append(notes, Note{Lost: true, Msg: "parameter schema: the stored one differs from the one read from " + spec.Entrypoint + ", which a deploy writes"})
 			case "description":
 				if c.From == "" {
 					notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("description: the server has none; a prefect.yaml entry without one takes the flow's docstring (%s)", c.To)})

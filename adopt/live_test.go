@@ -13,18 +13,19 @@ import (
 	"time"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/cli"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 )
 
 func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
 
-// fixture copies testdata/<name> into a fresh git repository (one commit) with every "RUN"
-// in prefect.yaml replaced by run, and returns its directory.
-func fixture(t *testing.T, name, run string) string {
+// example copies examples/<name> into a fresh git repository (one commit), its prefect.yaml's
+// deployment names prefixed with run (the server is shared), and returns its directory.
+func example(t *testing.T, name, run string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", name))); err != nil {
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "examples", name))); err != nil {
 		t.Fatal(err)
 	}
 	if p := filepath.Join(dir, "prefect.yaml"); exists(p) {
@@ -32,7 +33,7 @@ func fixture(t *testing.T, name, run string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, bytes.ReplaceAll(b, []byte("RUN"), []byte(run)), 0o644); err != nil {
+		if err := os.WriteFile(p, bytes.ReplaceAll(b, []byte("  - name: "), []byte("  - name: "+run+"-")), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -190,11 +191,12 @@ func TestAdoptPrefectDeploy(t *testing.T) {
 	ensurePool(t, c, "adopt-pool")
 	runID := "adopt" + time.Now().Format("150405.000000")[7:]
 	runID = strings.ReplaceAll(runID, ".", "")
-	dir := fixture(t, "prefectdeploy", runID)
+	dir := example(t, "from-prefect-deploy", runID)
 
 	cmd := exec.Command(filepath.Join(bin, "prefect"), "--no-prompt", "deploy", "--all")
 	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PREFECT_HOME=" + t.TempDir(), "PREFECT_API_URL=" + apiURL, "PREFECT_LOGGING_LEVEL=WARNING"}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PREFECT_HOME=" + t.TempDir(), "PREFECT_API_URL=" + apiURL, "PREFECT_LOGGING_LEVEL=WARNING",
+		"DB_PASSWORD=hunter2-not-real", "WAREHOUSE_URL=postgresql://loader:s3cret@db.internal:5432/dw"}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("prefect deploy --all: %v\n%s", err, out)
 	}
@@ -228,8 +230,8 @@ func TestAdoptPrefectDeploy(t *testing.T) {
 	}
 
 	// The secrets come from the deploying job's environment, as the file says.
-	names := []string{runID + "-etl-daily", runID + "-report"}
-	deployArgs := []string{"deploy", "--env", "prod", "--prefect-yaml", "prefect.yaml", "--prefect-yaml-select", "all", "--project", "adopt-fixture", "--package-version", "1.4.0"}
+	names := []string{runID + "-prices-daily", runID + "-weekly-report"}
+	deployArgs := []string{"deploy", "--env", "prod", "--prefect-yaml", "prefect.yaml", "--prefect-yaml-select", "all", "--project", "from-prefect-deploy", "--package-version", "1.4.0"}
 	envWith := func(extra map[string]string) func(string) string {
 		return func(k string) string {
 			if v, ok := extra[k]; ok {
@@ -265,7 +267,7 @@ func TestAdoptPrefectDeploy(t *testing.T) {
 		}
 	}
 	// The automations prefect deploy made are the deploy's: still one per trigger.
-	dep, err := c.ReadDeploymentByName(context.Background(), "adopt-etl", runID+"-etl-daily")
+	dep, err := c.ReadDeploymentByName(context.Background(), "prices", runID+"-prices-daily")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,4 +278,146 @@ func TestAdoptPrefectDeploy(t *testing.T) {
 	if len(autos) != 1 {
 		t.Errorf("the deployment has %d automations after adopt and deploy, want 1", len(autos))
 	}
+}
+
+// TestAdoptHandMade adopts deployments made through the REST API: one that a prefect.yaml
+// entry can say entirely (its first deploy changes only the bookkeeping), one holding what no
+// entry can say (labels, no description while the flow has a docstring, an automation with two
+// actions named like the deployment's own, a foreign automation, a pause) — each named in a
+// warning, and exactly those in the first plan — and one whose code is not in the checkout.
+func TestAdoptHandMade(t *testing.T) {
+	apiURL := prefecttest.URL(t)
+	c, err := prefect.New(prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ensurePool(t, c, "adopt-pool")
+	runID := strings.ReplaceAll("hand"+time.Now().Format("150405.000000")[7:], ".", "")
+	dir := example(t, "from-prefect-deploy", runID)
+	if err := os.Remove(filepath.Join(dir, "prefect.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	flow, err := c.EnsureFlow(ctx, "prices")
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, ep, version := "Made by hand", "flows/prices.py:load_prices", "v7"
+	limit := 5
+	tz := "UTC"
+	upsert := func(spec prefect.DeploymentSpec) *prefect.Deployment {
+		t.Helper()
+		spec.FlowID = flow.ID
+		d, _, err := c.UpsertDeployment(ctx, &spec)
+		if err != nil {
+			t.Fatalf("UpsertDeployment %s: %v", spec.Name, err)
+		}
+		return d
+	}
+	upsert(prefect.DeploymentSpec{
+		Name: runID + "-ok", Description: &desc, Version: version, Entrypoint: ep,
+		Tags: []string{"hand", "nightly"}, Parameters: map[string]any{"rows": 3},
+		WorkPoolName: "adopt-pool", ConcurrencyLimit: &limit, EnforceParameterSchema: true,
+		JobVariables: map[string]any{"image": "ghcr.io/acme/flows:7", "env": map[string]any{"API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "REGION": "eu-west-1"}},
+		Schedules:    []prefect.DeploymentSchedule{{Schedule: prefect.Schedule{Cron: "30 2 * * *", Timezone: &tz}, Active: true, Parameters: map[string]any{}}},
+		PullSteps:    []map[string]any{{"prefect.deployments.steps.git_clone": map[string]any{"repository": "https://github.com/acme/flows.git", "commit_sha": "0123456789abcdef0123456789abcdef01234567"}}},
+		ParameterSchema: staticSchema(t, dir, "load_prices"),
+	})
+	lossy := upsert(prefect.DeploymentSpec{
+		Name: runID + "-lossy", Version: version, Entrypoint: ep, Tags: []string{}, Parameters: map[string]any{},
+		WorkPoolName: "adopt-pool", Paused: true, EnforceParameterSchema: true, Labels: map[string]any{"team": "data"},
+		JobVariables: map[string]any{}, Schedules: []prefect.DeploymentSchedule{}, PullSteps: []map[string]any{},
+	})
+	upsert(prefect.DeploymentSpec{
+		Name: runID + "-elsewhere", Version: version, Entrypoint: "other/repo.py:etl", Tags: []string{}, Parameters: map[string]any{},
+		WorkPoolName: "adopt-pool", EnforceParameterSchema: true, JobVariables: map[string]any{}, Schedules: []prefect.DeploymentSchedule{}, PullSteps: []map[string]any{},
+	})
+	trigger := map[string]any{"type": "event", "expect": []any{"acme.thing.happened"}, "posture": "Reactive", "threshold": 1, "within": 0}
+	runIt := map[string]any{"type": "run-deployment", "source": "selected", "deployment_id": lossy.ID}
+	for _, a := range []prefect.Automation{
+		{Name: runID + "-lossy__automation_1", Enabled: true, Trigger: trigger, Actions: []map[string]any{runIt, {"type": "do-nothing"}}},
+		{Name: runID + "-notify", Enabled: true, Trigger: trigger, Actions: []map[string]any{{"type": "do-nothing"}}},
+	} {
+		if _, err := c.CreateDeploymentAutomation(ctx, lossy.ID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	code, _, errs := run(t, dir, apiURL, "adopt", "--name", runID+"-*")
+	if code != 0 {
+		t.Fatalf("adopt: exit %d\n%s", code, errs)
+	}
+	written, err := os.ReadFile(filepath.Join(dir, "prefect.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(written), "ghp_") || strings.Contains(errs, "ghp_") {
+		t.Errorf("the token reached the file or the output:\n%s\n%s", written, errs)
+	}
+	lossyName := runID + "-lossy"
+	for _, want := range []string{
+		"warning: " + lossyName + ": not carried over: labels team",
+		"warning: " + lossyName + ": not carried over: automation \"" + lossyName + "__automation_1\" has 2 actions",
+		"note: " + lossyName + ": automation \"" + runID + "-notify\" does something other than run this deployment: left alone",
+		"note: " + lossyName + ": paused on the server",
+		"warning: " + lossyName + ": not carried over: description: the server has none",
+		"not adopted: 1 deployment whose entrypoint is not in this checkout: prices/" + runID + "-elsewhere",
+		"note: " + runID + "-ok: env API_TOKEN looks like a secret",
+		"warning: " + lossyName + ": not carried over: parameter schema",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("adopt does not say %q:\n%s", want, errs)
+		}
+	}
+	if strings.Contains(errs, "warning: "+runID+"-ok") {
+		t.Errorf("adopt warns about the deployment a prefect.yaml entry can say:\n%s", errs)
+	}
+
+	secrets := func(k string) string {
+		return map[string]string{"PREFECT_API_URL": apiURL, "PATH": os.Getenv("PATH"), "API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123456789"}[k]
+	}
+	var out, errb bytes.Buffer
+	code = cli.Run(ctx, []string{"deploy", "--env", "dev", "--prefect-yaml", "prefect.yaml", "--prefect-yaml-select", "all", "--project", "hand", "--package-version", "7.0.0", "--dry-run", "--output", "json"},
+		cli.Env{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: secrets})
+	var p plan
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil || code != 0 {
+		t.Fatalf("deploy --dry-run: exit %d, %v\n%s\n%s", code, err, out.String(), errb.String())
+	}
+	var ok, lossyPlan plan
+	for _, d := range p.Deployments {
+		if d.Name == lossyName {
+			lossyPlan.Deployments = append(lossyPlan.Deployments, d)
+		} else {
+			ok.Deployments = append(ok.Deployments, d)
+		}
+	}
+	onlyBookkeeping(t, ok, []string{runID + "-ok"})
+	// The lossy one changes exactly in what adopt warned about.
+	var fields []string
+	for _, d := range lossyPlan.Deployments {
+		for _, c := range d.Changes {
+			fields = append(fields, c.Field)
+		}
+	}
+	slices.Sort(fields)
+	if want := []string{"description", "job_variables.env", "labels", "parameter_openapi_schema", "tags", "triggers"}; !slices.Equal(fields, want) {
+		t.Errorf("the lossy deployment's first plan changes %v, want %v (what adopt warned about, plus the bookkeeping)", fields, want)
+	}
+}
+
+// staticSchema is the parameter schema discovery reads for function fn in dir: what Prefect's
+// Python API stores for it, as the product's oracle test holds them equal.
+func staticSchema(t *testing.T, dir, fn string) map[string]any {
+	t.Helper()
+	res, err := discover.Discover(dir, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Flows {
+		if f.Function == fn {
+			return f.ParameterSchema()
+		}
+	}
+	t.Fatalf("no flow function %s in %s", fn, dir)
+	return nil
 }

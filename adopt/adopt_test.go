@@ -1,0 +1,169 @@
+package adopt
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
+)
+
+func TestIsSecret(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		want        bool
+	}{
+		{"DB_PASSWORD", "x", true},
+		{"SNOWFLAKE_PRIVATE_KEY_PATH", "/keys/k.p8", true},
+		{"AWS_SECRET_ACCESS_KEY", "abc", true},
+		{"SLACK_WEBHOOK", "https://hooks.slack.com/x", true},
+		{"GITHUB_TOKEN", "ghp_x", true},
+		{"STRIPE_KEY", "sk_live_x", true},
+		{"WAREHOUSE_URL", "postgresql://loader:s3cret@db:5432/dw", true},
+		{"MISC", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", true},
+		{"SIGNATURE", "9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc", true},
+		{"APP_ENV", "prod", false},
+		{"REGION", "eu-west-1", false},
+		{"DATA_PATH", "s3://bucket/some/long/path/to/the/raw/data/files/2026", false},
+		{"WAREHOUSE_URL", "postgresql://db:5432/dw", false},
+		{"IMAGE", "ghcr.io/acme/flows:0123456789abcdef0123456789abcdef", false},
+		{"DB_PASSWORD", "", false},
+	} {
+		if got := isSecret(c.name, c.value, Options{}); got != c.want {
+			t.Errorf("isSecret(%q, %q) = %v, want %v", c.name, c.value, got, c.want)
+		}
+	}
+	if isSecret("AUTHOR", "me", Options{NotSecret: []string{"AUTHOR"}}) {
+		t.Error("--not-secret AUTHOR still treats AUTHOR as a secret")
+	}
+	if !isSecret("REGION", "eu", Options{Secret: []string{"REGION"}}) {
+		t.Error("--secret REGION does not treat REGION as a secret")
+	}
+}
+
+// TestWriteLoadsBack writes entries holding values YAML 1.1 would misread unquoted (yes, 0755,
+// 1:30, a date, null) and reads the file with the loader deploy uses: every value comes back
+// as it was.
+func TestWriteLoadsBack(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "flow.py"), []byte("from prefect import flow\n\n@flow\ndef f(a: str = 'x'):\n    \"\"\"Doc.\"\"\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	desc := "a: description, with # and 'quotes'"
+	two := 2
+	params := map[string]any{"a": "yes", "b": "0755", "c": "1:30", "d": "2026-01-01", "e": "null", "f": "~", "g": float64(3), "h": 2.5, "i": []any{"on", true, nil}, "j": map[string]any{}, "k": "-1"}
+	e := Entry{
+		Name: "d1", Entrypoint: "flow.py:f", Description: &desc, Version: "1.0", Tags: []string{"yes", "no", "plain"},
+		Parameters: params, WorkPool: "pool", WorkQueue: "q",
+		JobVariables: map[string]any{"env": map[string]any{"N": "010"}, "image": "img:1"},
+		Schedules: []Schedule{
+			{Cron: "0 6 * * 1-5", Timezone: "Europe/Berlin", Active: true, Slug: "weekday"},
+			{Interval: 90, AnchorDate: "2026-01-01T00:05:00Z", Timezone: "UTC", Active: false, Parameters: map[string]any{"a": "no"}},
+			{RRule: "FREQ=WEEKLY;BYDAY=MO", Timezone: "UTC", Active: true},
+		},
+		ConcurrencyLimit: &two, CollisionStrategy: "CANCEL_NEW",
+		EnforceParameterSchema: false,
+		PullSteps:              []map[string]any{},
+		PullSet:                true,
+	}
+	data, err := Write([]string{"header"}, []Entry{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "prefect.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := prefectyaml.Load([]string{path}, prefectyaml.Options{Dir: dir, Select: "all"})
+	if err != nil {
+		t.Fatalf("Load: %v\n%s", err, data)
+	}
+	if len(got) != 1 {
+		t.Fatalf("Load found %d entries", len(got))
+	}
+	s := got[0].Spec
+	// JSON numbers come back as the loader types them; compare through their JSON form.
+	if diff := cmp.Diff(prefect.Canonical(params), prefect.Canonical(s.Parameters)); diff != "" {
+		t.Errorf("parameters (-written +loaded):\n%s\n%s", diff, data)
+	}
+	if diff := cmp.Diff(prefect.Canonical(e.JobVariables), prefect.Canonical(s.JobVariables)); diff != "" {
+		t.Errorf("job variables (-written +loaded):\n%s", diff)
+	}
+	checks := []struct{ what, want, got string }{
+		{"description", desc, *s.Description},
+		{"version", "1.0", s.Version},
+		{"tags", "yes no plain", strings.Join(s.Tags, " ")},
+		{"pool", "pool/q", s.WorkPoolName + "/" + s.WorkQueueName},
+	}
+	for _, c := range checks {
+		if c.want != c.got {
+			t.Errorf("%s: wrote %q, loaded %q", c.what, c.want, c.got)
+		}
+	}
+	if s.EnforceParameterSchema || len(s.PullSteps) != 0 || s.ConcurrencyLimit == nil || *s.ConcurrencyLimit != 2 || s.ConcurrencyOptions == nil || s.ConcurrencyOptions.CollisionStrategy != "CANCEL_NEW" {
+		t.Errorf("enforce %v, pull %v, limit %v %+v", s.EnforceParameterSchema, s.PullSteps, s.ConcurrencyLimit, s.ConcurrencyOptions)
+	}
+	if len(s.Schedules) != 3 || s.Schedules[0].Schedule.Cron != "0 6 * * 1-5" || *s.Schedules[0].Slug != "weekday" ||
+		s.Schedules[1].Schedule.Interval != 90 || s.Schedules[1].Active || s.Schedules[1].Schedule.AnchorDate == "" ||
+		s.Schedules[2].Schedule.RRule != "FREQ=WEEKLY;BYDAY=MO" {
+		t.Errorf("schedules: %+v\n%s", s.Schedules, data)
+	}
+}
+
+// TestFromDeployment checks what an entry leaves to each deploy and what it notes.
+func TestFromDeployment(t *testing.T) {
+	str := func(s string) *string { return &s }
+	limit := 1
+	d := prefect.Deployment{
+		ID: "id-1", Name: "proj--main--etl--dev", Version: str("main-abc1234"), Entrypoint: str("flows/etl.py:etl"),
+		Tags:   []string{"PROJECT_NAME=proj", "BRANCH_NAME=main", "COMMIT_HASH=abc1234", "PACKAGE_VERSION=1.0", "team"},
+		Labels: map[string]any{"prefect.flow.id": "f", "PROJECT_NAME": "proj", "owner": "me"},
+		JobVariables: map[string]any{"image": "img", "env": map[string]any{
+			"DEPLOYMENT_NAME": "proj--main--etl--dev", "APP": "x", "API_KEY": "k", "TEMPLATE": "Hello {{ name }}",
+		}},
+		Parameters:             map[string]any{"greeting": "{{ user }}", "n": float64(1)},
+		WorkPoolName:           str("ecs-pool"),
+		WorkQueueName:          str("default"),
+		LegacyConcurrencyLimit: &limit,
+		EnforceParameterSchema: true,
+		PullSteps:              []map[string]any{},
+		Schedules: []prefect.DeploymentSchedule{{Schedule: prefect.Schedule{RRule: "DTSTART:20200101T000000\nFREQ=DAILY"}, Active: true}},
+	}
+	e := FromDeployment(d, "etl", nil, Options{})
+	if e.Version != "" {
+		t.Errorf("version %q is written; a <branch>-<sha> version is each deploy's", e.Version)
+	}
+	if diff := cmp.Diff([]string{"team"}, e.Tags); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+	wantEnv := map[string]any{"APP": "x", "API_KEY": "{{ $API_KEY }}"}
+	if diff := cmp.Diff(wantEnv, e.JobVariables["env"]); diff != "" {
+		t.Errorf("env (-want +got):\n%s", diff)
+	}
+	if e.Values["API_KEY"] != "k" || len(e.SecretEnv) != 1 {
+		t.Errorf("secret values %v, names %v", e.Values, e.SecretEnv)
+	}
+	if _, ok := e.Parameters["greeting"]; ok || e.Parameters["n"] != float64(1) {
+		t.Errorf("parameters %v: the templated one must go, the other stay", e.Parameters)
+	}
+	if e.WorkQueue != "" || e.ConcurrencyLimit == nil || *e.ConcurrencyLimit != 1 || e.Schedules[0].RRule != "FREQ=DAILY" {
+		t.Errorf("queue %q, limit %v, rrule %q", e.WorkQueue, e.ConcurrencyLimit, e.Schedules[0].RRule)
+	}
+	var notes []string
+	for _, n := range e.Notes {
+		notes = append(notes, n.String())
+	}
+	for _, want := range []string{"not carried over: labels owner", "not carried over: env TEMPLATE", "not carried over: parameter greeting"} {
+		found := false
+		for _, n := range notes {
+			found = found || strings.HasPrefix(n, want)
+		}
+		if !found {
+			t.Errorf("no note starting %q in %q", want, notes)
+		}
+	}
+}
