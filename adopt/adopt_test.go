@@ -131,7 +131,7 @@ func TestFromDeployment(t *testing.T) {
 		LegacyConcurrencyLimit: &limit,
 		EnforceParameterSchema: true,
 		PullSteps:              []map[string]any{},
-		Schedules: []prefect.DeploymentSchedule{{Schedule: prefect.Schedule{RRule: "DTSTART:20200101T000000\nFREQ=DAILY"}, Active: true}},
+		Schedules:              []prefect.DeploymentSchedule{{Schedule: prefect.Schedule{RRule: "DTSTART:20200101T000000\nFREQ=DAILY"}, Active: true}},
 	}
 	e := FromDeployment(d, "etl", nil, Options{})
 	if e.Version != "" {

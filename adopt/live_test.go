@@ -318,9 +318,9 @@ func TestAdoptHandMade(t *testing.T) {
 		Name: runID + "-ok", Description: &desc, Version: version, Entrypoint: ep,
 		Tags: []string{"hand", "nightly"}, Parameters: map[string]any{"rows": 3},
 		WorkPoolName: "adopt-pool", ConcurrencyLimit: &limit, EnforceParameterSchema: true,
-		JobVariables: map[string]any{"image": "ghcr.io/acme/flows:7", "env": map[string]any{"API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "REGION": "eu-west-1"}},
-		Schedules:    []prefect.DeploymentSchedule{{Schedule: prefect.Schedule{Cron: "30 2 * * *", Timezone: &tz}, Active: true, Parameters: map[string]any{}}},
-		PullSteps:    []map[string]any{{"prefect.deployments.steps.git_clone": map[string]any{"repository": "https://github.com/acme/flows.git", "commit_sha": "0123456789abcdef0123456789abcdef01234567"}}},
+		JobVariables:    map[string]any{"image": "ghcr.io/acme/flows:7", "env": map[string]any{"API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "REGION": "eu-west-1"}},
+		Schedules:       []prefect.DeploymentSchedule{{Schedule: prefect.Schedule{Cron: "30 2 * * *", Timezone: &tz}, Active: true, Parameters: map[string]any{}}},
+		PullSteps:       []map[string]any{{"prefect.deployments.steps.git_clone": map[string]any{"repository": "https://github.com/acme/flows.git", "commit_sha": "0123456789abcdef0123456789abcdef01234567"}}},
 		ParameterSchema: staticSchema(t, dir, "load_prices"),
 	})
 	lossy := upsert(prefect.DeploymentSpec{
