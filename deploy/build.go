@@ -10,12 +10,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // Target is one deployment to make: its name, the Prefect flow it belongs to, the desired state
@@ -91,24 +91,8 @@ func shortSHA(s string) string {
 }
 
 // CodeSource says how a worker gets the code: baked into an image, or cloned with git at the
-// deployed commit.
-type CodeSource struct {
-	// Type is "image" or "git".
-	Type string
-	// Repository is the git URL (git).
-	Repository string
-	// Directory is the repository root inside the image (image).
-	Directory string
-	// Credentials is a block reference for git_clone (git).
-	Credentials string
-	// AccessTokenEnv names an env var on the worker holding a git token (git).
-	AccessTokenEnv string
-	// FollowHead clones the branch's head instead of the deployed commit, except on Mainline
-	// (git).
-	FollowHead bool
-	// Mainline is the branch that stays pinned under FollowHead (config.DefaultMainline when "").
-	Mainline string
-}
+// deployed commit (the vocabulary's, with the pull steps it makes).
+type CodeSource = vocab.CodeSource
 
 // TagCode is the tag a deployment that follows its branch's head carries, as
 // "CODE=branch-head"; a deployment without it runs exactly its COMMIT_HASH.
@@ -116,31 +100,6 @@ const TagCode = "CODE"
 
 // CodeBranchHead is the value of the CODE tag of a deployment that follows its branch's head.
 const CodeBranchHead = "branch-head"
-
-// Follows reports whether deployments of branch clone the branch's head rather than a commit.
-func (cs CodeSource) Follows(branch string) bool {
-	if cs.Type != config.CodeSourceGit || !cs.FollowHead {
-		return false
-	}
-	mainline := cs.Mainline
-	if mainline == "" {
-		mainline = config.DefaultMainline
-	}
-	return branch != mainline
-}
-
-// PullStepsAt returns the pull steps of a deployment of branch at commit: the branch's head
-// when the code source follows it, else the commit.
-func (cs CodeSource) PullStepsAt(branch, commit string) []map[string]any {
-	steps := cs.PullSteps(commit)
-	if !cs.Follows(branch) {
-		return steps
-	}
-	args := steps[0]["prefect.deployments.steps.git_clone"].(map[string]any)
-	delete(args, "commit_sha")
-	args["branch"] = branch
-	return steps
-}
 
 // PinPullSteps returns steps with every git_clone that follows a branch pinned to commit
 // instead (a promoted copy of a deployment that follows its branch runs exactly the promoted
@@ -161,25 +120,6 @@ func PinPullSteps(steps []map[string]any, commit string) []map[string]any {
 		}
 	}
 	return out
-}
-
-// PullSteps returns the pull steps for this code source at commit.
-func (cs CodeSource) PullSteps(commit string) []map[string]any {
-	if cs.Type == config.CodeSourceGit {
-		args := map[string]any{"repository": cs.Repository, "commit_sha": commit}
-		if cs.Credentials != "" {
-			args["credentials"] = cs.Credentials
-		}
-		if cs.AccessTokenEnv != "" {
-			args["access_token"] = "{{ $" + cs.AccessTokenEnv + " }}"
-		}
-		return []map[string]any{{"prefect.deployments.steps.git_clone": args}}
-	}
-	dir := cs.Directory
-	if dir == "" {
-		dir = config.DefaultImageDirectory
-	}
-	return []map[string]any{{"prefect.deployments.steps.set_working_directory": map[string]any{"directory": dir}}}
 }
 
 // FlowInput is a flow to deploy, as discovery found it.
@@ -286,7 +226,7 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 	if image == "" && s.Image != nil {
 		image = *s.Image
 	}
-	if cs.Type == config.CodeSourceImage && image == "" {
+	if cs.Type == vocab.CodeSourceImage && image == "" {
 		return Target{}, &sharedProblem{where: where, name: full, msg: "code_source is image but no image is set: pass --image or set image in the config"}
 	}
 
@@ -362,31 +302,25 @@ func RunEnv(name string, base any, layers ...map[string]string) map[string]any {
 }
 
 // Concurrency converts a config concurrency limit into the API's limit and options.
-func Concurrency(cl *config.ConcurrencyLimit) (*int, *prefect.ConcurrencyOptions) {
-	n := cl.Limit
-	if cl.CollisionStrategy == "" {
-		return &n, nil
-	}
-	return &n, &prefect.ConcurrencyOptions{CollisionStrategy: cl.CollisionStrategy, GracePeriodSeconds: cl.GracePeriodSeconds}
-}
+func Concurrency(cl *config.ConcurrencyLimit) (*int, *prefect.ConcurrencyOptions) { return cl.API() }
 
 func codeSource(in BuildInput, s config.Settings) (CodeSource, error) {
 	if c := s.CodeSource; c != nil {
 		cs := CodeSource{Type: c.Type, Repository: c.Repository, Directory: c.Directory, Credentials: c.Credentials, AccessTokenEnv: c.AccessTokenEnv,
 			FollowHead: c.FollowHead || in.FollowHead, Mainline: c.Mainline}
-		if cs.Type == config.CodeSourceGit && cs.Repository == "" {
+		if cs.Type == vocab.CodeSourceGit && cs.Repository == "" {
 			cs.Repository = in.DefaultRepository
 		}
-		if cs.Type == config.CodeSourceGit && cs.Repository == "" {
+		if cs.Type == vocab.CodeSourceGit && cs.Repository == "" {
 			return cs, fmt.Errorf("code_source is git but no repository is known: set code_source.repository")
 		}
 		return cs, nil
 	}
 	if in.Image != "" || s.Image != nil {
-		return CodeSource{Type: config.CodeSourceImage, Directory: config.DefaultImageDirectory}, nil
+		return CodeSource{Type: vocab.CodeSourceImage, Directory: vocab.DefaultImageDirectory}, nil
 	}
 	if in.DefaultRepository != "" {
-		return CodeSource{Type: config.CodeSourceGit, Repository: in.DefaultRepository, FollowHead: in.FollowHead}, nil
+		return CodeSource{Type: vocab.CodeSourceGit, Repository: in.DefaultRepository, FollowHead: in.FollowHead}, nil
 	}
 	return CodeSource{}, fmt.Errorf("workers cannot get the code: pass --image, or set code_source in the config")
 }
@@ -406,31 +340,7 @@ func Schedules(s config.Settings) []prefect.DeploymentSchedule {
 	out := []prefect.DeploymentSchedule{}
 	allActive := s.SchedulesActive == nil || *s.SchedulesActive
 	for _, c := range s.Schedules {
-		ps := prefect.DeploymentSchedule{Active: allActive && (c.Active == nil || *c.Active), Parameters: c.Parameters}
-		if ps.Parameters == nil {
-			ps.Parameters = map[string]any{}
-		}
-		if c.Slug != "" {
-			slug := c.Slug
-			ps.Slug = &slug
-		}
-		var tz *string
-		if c.Timezone != "" {
-			t := c.Timezone
-			tz = &t
-		}
-		switch {
-		case c.Cron != "":
-			ps.Schedule = prefect.Schedule{Cron: c.Cron, DayOr: c.DayOr, Timezone: tz}
-		case c.Interval != 0:
-			ps.Schedule = prefect.Schedule{Interval: c.Interval, Timezone: tz}
-			if c.AnchorDate != nil {
-				ps.Schedule.AnchorDate = c.AnchorDate.UTC().Format(time.RFC3339)
-			}
-		case c.RRule != "":
-			ps.Schedule = prefect.Schedule{RRule: c.RRule, Timezone: tz}
-		}
-		out = append(out, ps)
+		out = append(out, c.Deployment(allActive))
 	}
 	return out
 }

@@ -5,7 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // DefaultFileName is the name of the config file looked up when none is given.
@@ -13,22 +14,22 @@ const DefaultFileName = "prefect-deploy.yaml"
 
 // DefaultImageDirectory is the working directory inside the image used by a
 // code_source of type image that sets no directory.
-const DefaultImageDirectory = "/opt/prefect"
+const DefaultImageDirectory = vocab.DefaultImageDirectory
 
 // Code source types accepted in code_source.type.
 const (
 	// CodeSourceImage means the flow code is baked into the image.
-	CodeSourceImage = "image"
+	CodeSourceImage = vocab.CodeSourceImage
 	// CodeSourceGit means the worker clones a git repository before the run.
-	CodeSourceGit = "git"
+	CodeSourceGit = vocab.CodeSourceGit
 )
 
 // Collision strategies accepted in concurrency_limit.collision_strategy.
 const (
 	// CollisionEnqueue queues runs that exceed the limit.
-	CollisionEnqueue = "ENQUEUE"
+	CollisionEnqueue = vocab.CollisionEnqueue
 	// CollisionCancelNew cancels runs that exceed the limit.
-	CollisionCancelNew = "CANCEL_NEW"
+	CollisionCancelNew = vocab.CollisionCancelNew
 )
 
 // File is a parsed and validated config file.
@@ -125,67 +126,19 @@ type Settings struct {
 	TriggersSet bool `json:"triggers_set,omitempty"`
 }
 
-// CodeSource says how the worker gets the flow code.
-type CodeSource struct {
-	// Type is CodeSourceImage or CodeSourceGit.
-	Type string `json:"type"`
-	// Repository is the git URL to clone (git only).
-	Repository string `json:"repository,omitempty"`
-	// Directory is the working directory inside the image (image only);
-	// DefaultImageDirectory when the file sets none.
-	Directory string `json:"directory,omitempty"`
-	// Credentials is a "{{ prefect.blocks.<type>.<name> }}" reference (git only).
-	Credentials string `json:"credentials,omitempty"`
-	// AccessTokenEnv names the environment variable on the worker that holds
-	// a git access token (git only).
-	AccessTokenEnv string `json:"access_token_env,omitempty"`
-	// FollowHead makes the deployments of a branch other than Mainline clone
-	// the branch's head at each run instead of the deployed commit (git only),
-	// so a push to the branch needs no redeploy.
-	FollowHead bool `json:"follow_head,omitempty"`
-	// Mainline is the branch that always stays pinned; DefaultMainline when
-	// the file sets none (git only).
-	Mainline string `json:"mainline,omitempty"`
-}
+// CodeSource says how the worker gets the flow code (the vocabulary's).
+type CodeSource = vocab.CodeSource
 
 // DefaultMainline is the branch that stays pinned under follow_head when
 // code_source.mainline is not set.
-const DefaultMainline = "main"
+const DefaultMainline = vocab.DefaultMainline
 
-// Schedule is one Prefect deployment schedule. Exactly one of Cron,
+// Schedule is one Prefect deployment schedule (the vocabulary's). Exactly one of Cron,
 // Interval and RRule is set.
-type Schedule struct {
-	// Cron is a five-field cron expression or an @-descriptor.
-	Cron string `json:"cron,omitempty"`
-	// Interval is in seconds; 0 means unset.
-	Interval float64 `json:"interval,omitempty"`
-	// RRule is an RFC 5545 recurrence rule.
-	RRule string `json:"rrule,omitempty"`
-	// Timezone is an IANA time zone name, or "" for Prefect's default.
-	Timezone string `json:"timezone,omitempty"`
-	// AnchorDate is the start of an interval schedule.
-	AnchorDate *time.Time `json:"anchor_date,omitempty"`
-	// DayOr is Prefect's day_or for cron schedules.
-	DayOr *bool `json:"day_or,omitempty"`
-	// Active false creates the schedule inactive.
-	Active *bool `json:"active,omitempty"`
-	// Parameters override the deployment parameters for runs of this schedule.
-	Parameters map[string]any `json:"parameters,omitempty"`
-	// Slug names the schedule uniquely within its deployment.
-	Slug string `json:"slug,omitempty"`
-	// Line is the line of the schedule in the file.
-	Line int `json:"-"`
-}
+type Schedule = vocab.Schedule
 
-// ConcurrencyLimit limits concurrent runs of a deployment.
-type ConcurrencyLimit struct {
-	// Limit is at least 1.
-	Limit int `json:"limit"`
-	// CollisionStrategy is "", CollisionEnqueue or CollisionCancelNew.
-	CollisionStrategy string `json:"collision_strategy,omitempty"`
-	// GracePeriodSeconds is nil or in 60..86400.
-	GracePeriodSeconds *int `json:"grace_period_seconds,omitempty"`
-}
+// ConcurrencyLimit limits concurrent runs of a deployment (the vocabulary's).
+type ConcurrencyLimit = vocab.Concurrency
 
 // Load reads and parses the config file at path. A missing file is an
 // error wrapping fs.ErrNotExist; the caller decides whether that is fine.

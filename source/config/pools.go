@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/yamlfile"
 )
 
 // WorkPool is a work pool declared under work_pools: created when the server lacks it; on an
@@ -50,8 +50,8 @@ var (
 )
 
 // checkPoolName reports what Prefect would refuse in a work pool or queue name.
-func (p *parser) checkPoolName(k *yaml.Node, at, what string) bool {
-	name := k.Value
+func (p *parser) checkPoolName(k *yamlfile.Node, at, what string) bool {
+	name := k.Text
 	switch {
 	case strings.TrimSpace(name) == "":
 		p.errorf(k, "%s: %s name is empty", at, what)
@@ -66,7 +66,7 @@ func (p *parser) checkPoolName(k *yaml.Node, at, what string) bool {
 }
 
 // workPools parses the work_pools mapping (pool name → pool).
-func (p *parser) workPools(n *yaml.Node, at string) []WorkPool {
+func (p *parser) workPools(n *yamlfile.Node, at string) []WorkPool {
 	pairs, ok := p.mapping(n, at)
 	if !ok {
 		return nil
@@ -76,20 +76,20 @@ func (p *parser) workPools(n *yaml.Node, at string) []WorkPool {
 		if !p.checkPoolName(pr.key, at, "work pool") {
 			continue
 		}
-		out = append(out, p.workPool(pr, join(at, pr.key.Value)))
+		out = append(out, p.workPool(pr, join(at, pr.key.Text)))
 	}
 	return out
 }
 
 func (p *parser) workPool(pr pair, at string) WorkPool {
-	wp := WorkPool{Name: pr.key.Value, Line: pr.key.Line}
+	wp := WorkPool{Name: pr.key.Text, Line: pr.key.Line}
 	pairs, ok := p.mapping(pr.value, at)
 	if !ok {
 		return wp
 	}
-	var templateKey *yaml.Node
+	var templateKey *yamlfile.Node
 	for _, kv := range pairs {
-		key, v, path := kv.key.Value, kv.value, join(at, kv.key.Value)
+		key, v, path := kv.key.Text, kv.value, join(at, kv.key.Text)
 		switch key {
 		case "type":
 			if s, ok := p.name(v, path); ok {
@@ -118,7 +118,7 @@ func (p *parser) workPool(pr pair, at string) WorkPool {
 			if tmpl != nil && len(tmpl) > 0 {
 				for _, need := range []string{"job_configuration", "variables"} {
 					if _, ok := tmpl[need]; !ok {
-						p.errorf(resolve(v), "%s: a base job template needs both job_configuration and variables (%s is missing); copy one with `prefect work-pool get-default-base-job-template --type %s`", path, need, orType(wp.Type))
+						p.errorf(v, "%s: a base job template needs both job_configuration and variables (%s is missing); copy one with `prefect work-pool get-default-base-job-template --type %s`", path, need, orType(wp.Type))
 					}
 				}
 			}
@@ -143,7 +143,7 @@ func orType(t string) string {
 }
 
 // templateFile reads a base job template from a JSON (or YAML) file relative to the config.
-func (p *parser) templateFile(v *yaml.Node, path string) map[string]any {
+func (p *parser) templateFile(v *yamlfile.Node, path string) map[string]any {
 	name, ok := p.name(v, path)
 	if !ok {
 		return nil
@@ -154,22 +154,22 @@ func (p *parser) templateFile(v *yaml.Node, path string) map[string]any {
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		p.errorf(resolve(v), "%s: failed to read %q: %v", path, name, err)
+		p.errorf(v, "%s: failed to read %q: %v", path, name, err)
 		return nil
 	}
 	var out map[string]any
 	if err := json.Unmarshal(data, &out); err == nil {
 		return out
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
-		p.errorf(resolve(v), "%s: %q is neither JSON nor YAML", path, name)
+	doc, rerr := yamlfile.Read(name, data, yamlfile.YAML12)
+	if rerr != nil || doc.Root == nil {
+		p.errorf(v, "%s: %q is neither JSON nor YAML", path, name)
 		return nil
 	}
-	return p.anyMap(doc.Content[0], path)
+	return p.anyMap(doc.Root, path)
 }
 
-func (p *parser) workQueues(n *yaml.Node, at string) []WorkQueue {
+func (p *parser) workQueues(n *yamlfile.Node, at string) []WorkQueue {
 	pairs, ok := p.mapping(n, at)
 	if !ok {
 		return nil
@@ -179,11 +179,11 @@ func (p *parser) workQueues(n *yaml.Node, at string) []WorkQueue {
 		if !p.checkPoolName(pr.key, at, "work queue") {
 			continue
 		}
-		q := WorkQueue{Name: pr.key.Value, Line: pr.key.Line}
-		qpath := join(at, pr.key.Value)
+		q := WorkQueue{Name: pr.key.Text, Line: pr.key.Line}
+		qpath := join(at, pr.key.Text)
 		kvs, _ := p.mapping(pr.value, qpath)
 		for _, kv := range kvs {
-			key, v, path := kv.key.Value, kv.value, join(qpath, kv.key.Value)
+			key, v, path := kv.key.Text, kv.value, join(qpath, kv.key.Text)
 			switch key {
 			case "description":
 				if s, ok := p.text(v, path); ok {
@@ -194,7 +194,7 @@ func (p *parser) workQueues(n *yaml.Node, at string) []WorkQueue {
 			case "priority":
 				if i, ok := p.integer(v, path); ok {
 					if i < 1 {
-						p.errorf(resolve(v), "%s: must be at least 1 (1 is the highest priority), got %d", path, i)
+						p.errorf(v, "%s: must be at least 1 (1 is the highest priority), got %d", path, i)
 					} else {
 						q.Priority = &i
 					}
@@ -211,13 +211,13 @@ func (p *parser) workQueues(n *yaml.Node, at string) []WorkQueue {
 }
 
 // nonNegative returns a pointer to the integer n when it is 0 or more, else reports.
-func (p *parser) nonNegative(n *yaml.Node, path string) *int {
+func (p *parser) nonNegative(n *yamlfile.Node, path string) *int {
 	i, ok := p.integer(n, path)
 	if !ok {
 		return nil
 	}
 	if i < 0 {
-		p.errorf(resolve(n), "%s: must be 0 or more, got %d", path, i)
+		p.errorf(n, "%s: must be 0 or more, got %d", path, i)
 		return nil
 	}
 	return &i

@@ -3,6 +3,8 @@ package config
 import (
 	"maps"
 	"slices"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // Resolve returns the settings of one deployment: flow (in any spelling; it
@@ -103,7 +105,7 @@ func (s *Settings) merge(src Settings) {
 			s.Parameters = map[string]any{}
 		}
 		for k, v := range src.Parameters {
-			s.Parameters[k] = deepCopy(v)
+			s.Parameters[k] = vocab.DeepCopy(v)
 		}
 	}
 	if src.CodeSource != nil {
@@ -111,21 +113,20 @@ func (s *Settings) merge(src Settings) {
 		s.CodeSource = &cs
 	}
 	if src.ConcurrencyLimit != nil {
-		cl := *src.ConcurrencyLimit
-		mergePtr(&cl.GracePeriodSeconds, src.ConcurrencyLimit.GracePeriodSeconds)
+		cl := src.ConcurrencyLimit.Clone()
 		s.ConcurrencyLimit = &cl
 	}
 	if src.SchedulesSet {
 		s.Schedules = make([]Schedule, len(src.Schedules))
 		for i, sc := range src.Schedules {
-			s.Schedules[i] = sc.clone()
+			s.Schedules[i] = sc.Clone()
 		}
 		s.SchedulesSet = true
 	}
 	if src.TriggersSet {
 		s.Triggers = make([]map[string]any, len(src.Triggers))
 		for i, t := range src.Triggers {
-			s.Triggers[i], _ = deepCopy(t).(map[string]any)
+			s.Triggers[i], _ = vocab.DeepCopy(t).(map[string]any)
 		}
 		s.TriggersSet = true
 	}
@@ -144,51 +145,7 @@ func mergePtr[T any](dst **T, src *T) {
 	}
 }
 
-// clone returns a copy of s sharing no memory with it.
-func (s Schedule) clone() Schedule {
-	mergePtr(&s.AnchorDate, s.AnchorDate)
-	mergePtr(&s.DayOr, s.DayOr)
-	mergePtr(&s.Active, s.Active)
-	if s.Parameters != nil {
-		s.Parameters, _ = deepCopy(s.Parameters).(map[string]any)
-	}
-	return s
-}
-
 // DeepMerge returns dst with src merged in, the way job_variables merge
 // across levels: nested maps merge recursively, every other value from src
 // replaces the one in dst. dst may be modified; src is copied.
-func DeepMerge(dst, src map[string]any) map[string]any {
-	if dst == nil {
-		dst = make(map[string]any, len(src))
-	}
-	for k, v := range src {
-		sm, srcIsMap := v.(map[string]any)
-		dm, dstIsMap := dst[k].(map[string]any)
-		if srcIsMap && dstIsMap {
-			dst[k] = DeepMerge(dm, sm)
-			continue
-		}
-		dst[k] = deepCopy(v)
-	}
-	return dst
-}
-
-// deepCopy copies the maps and lists of a plain YAML value.
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = deepCopy(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = deepCopy(e)
-		}
-		return l
-	}
-	return v
-}
+func DeepMerge(dst, src map[string]any) map[string]any { return vocab.DeepMerge(dst, src) }

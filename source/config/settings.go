@@ -2,18 +2,18 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"path"
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/yamlfile"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 )
 
 // settingsOnly parses a mapping that may hold settings and nothing else.
-func (p *parser) settingsOnly(n *yaml.Node, path string) Settings {
+func (p *parser) settingsOnly(n *yamlfile.Node, path string) Settings {
 	pairs, _ := p.mapping(n, path)
 	s, rest := p.settings(pairs, path)
 	for _, pr := range rest {
@@ -27,10 +27,10 @@ func (p *parser) settingsOnly(n *yaml.Node, path string) Settings {
 func (p *parser) settings(pairs []pair, at string) (Settings, []pair) {
 	var s Settings
 	var rest []pair
-	var cronKey, schedulesKey *yaml.Node
-	canonical := map[string]*yaml.Node{}
+	var cronKey, schedulesKey *yamlfile.Node
+	canonical := map[string]*yamlfile.Node{}
 	for _, pr := range pairs {
-		key, v := pr.key.Value, pr.value
+		key, v := pr.key.Text, pr.value
 		if !slices.Contains(settingKeys, key) {
 			rest = append(rest, pr)
 			continue
@@ -40,7 +40,7 @@ func (p *parser) settings(pairs []pair, at string) (Settings, []pair) {
 			canon = c
 		}
 		if first, dup := canonical[canon]; dup {
-			p.errorf(pr.key, "%s: same setting as %q at line %d; keep one", join(at, key), first.Value, first.Line)
+			p.errorf(pr.key, "%s: same setting as %q at line %d; keep one", join(at, key), first.Text, first.Line)
 			continue
 		}
 		canonical[canon] = pr.key
@@ -103,7 +103,7 @@ func (p *parser) settings(pairs []pair, at string) (Settings, []pair) {
 }
 
 // optBool returns a pointer to the boolean n, or nil after reporting.
-func (p *parser) optBool(n *yaml.Node, path string) *bool {
+func (p *parser) optBool(n *yamlfile.Node, path string) *bool {
 	if b, ok := p.boolean(n, path); ok {
 		return &b
 	}
@@ -111,15 +111,15 @@ func (p *parser) optBool(n *yaml.Node, path string) *bool {
 }
 
 // environments parses a mapping of environment name to settings.
-func (p *parser) environments(n *yaml.Node, at string) map[string]Settings {
+func (p *parser) environments(n *yamlfile.Node, at string) map[string]Settings {
 	pairs, ok := p.mapping(n, at)
 	if !ok || len(pairs) == 0 {
 		return nil
 	}
 	out := make(map[string]Settings, len(pairs))
-	sanitized := map[string]*yaml.Node{}
+	sanitized := map[string]*yamlfile.Node{}
 	for _, pr := range pairs {
-		name := pr.key.Value
+		name := pr.key.Text
 		if strings.TrimSpace(name) == "" {
 			p.errorf(pr.key, "%s: environment name is empty", at)
 			continue
@@ -130,7 +130,7 @@ func (p *parser) environments(n *yaml.Node, at string) map[string]Settings {
 			continue
 		}
 		if first, dup := sanitized[seg]; dup {
-			p.errorf(pr.key, "%s: environments %q and %q (line %d) are the same environment %q in deployment names; keep one", at, name, first.Value, first.Line, seg)
+			p.errorf(pr.key, "%s: environments %q and %q (line %d) are the same environment %q in deployment names; keep one", at, name, first.Text, first.Line, seg)
 			continue
 		}
 		sanitized[seg] = pr.key
@@ -140,14 +140,14 @@ func (p *parser) environments(n *yaml.Node, at string) map[string]Settings {
 }
 
 // flows parses the flows mapping, keyed by standard flow name.
-func (p *parser) flows(n *yaml.Node, at string) map[string]*Flow {
+func (p *parser) flows(n *yamlfile.Node, at string) map[string]*Flow {
 	pairs, ok := p.mapping(n, at)
 	if !ok || len(pairs) == 0 {
 		return nil
 	}
 	out := make(map[string]*Flow, len(pairs))
 	for _, pr := range pairs {
-		key := pr.key.Value
+		key := pr.key.Text
 		std := standardizeFlow(key)
 		if std == "" {
 			p.errorf(pr.key, "%s: flow key %q has no ASCII letter or digit", at, key)
@@ -168,12 +168,12 @@ var acmeFlowKeys = []string{"name", "import_path"}
 
 // flow parses one flow entry.
 func (p *parser) flow(pr pair, at string) *Flow {
-	fl := &Flow{Key: pr.key.Value, Line: pr.key.Line}
+	fl := &Flow{Key: pr.key.Text, Line: pr.key.Line}
 	pairs, _ := p.mapping(pr.value, at)
 	var rest []pair
 	fl.Settings, rest = p.settings(pairs, at)
 	for _, r := range rest {
-		switch key := r.key.Value; {
+		switch key := r.key.Text; {
 		case key == "environments":
 			fl.Environments = p.environments(r.value, join(at, key))
 		case key == "deployments":
@@ -188,7 +188,7 @@ func (p *parser) flow(pr pair, at string) *Flow {
 }
 
 // variants parses a flow's deployments list.
-func (p *parser) variants(n *yaml.Node, at string) []Variant {
+func (p *parser) variants(n *yamlfile.Node, at string) []Variant {
 	if isNull(n) {
 		return nil
 	}
@@ -197,25 +197,24 @@ func (p *parser) variants(n *yaml.Node, at string) []Variant {
 		return nil
 	}
 	if len(items) == 0 {
-		p.errorf(resolve(n), "%s: empty list; remove deployments for a single plain deployment", at)
+		p.errorf(n, "%s: empty list; remove deployments for a single plain deployment", at)
 		return nil
 	}
 	var out []Variant
 	seen := map[string]Variant{}
 	for i, item := range items {
 		ip := fmt.Sprintf("%s[%d]", at, i)
-		item = resolve(item)
-		if item.Kind != yaml.MappingNode {
+		if item.Kind != yamlfile.Map {
 			p.errorf(item, "%s: expected a mapping with a variant key, got %s", ip, describe(item))
 			continue
 		}
 		v := Variant{Line: item.Line}
 		pairs := p.pairs(item, ip)
-		var nameKey *yaml.Node
+		var nameKey *yamlfile.Node
 		var rest []pair
 		v.Settings, rest = p.settings(pairs, ip)
 		for _, r := range rest {
-			switch r.key.Value {
+			switch r.key.Text {
 			case "variant":
 				nameKey = r.key
 				v.Name, _ = p.name(r.value, join(ip, "variant"))
@@ -234,7 +233,7 @@ func (p *parser) variants(n *yaml.Node, at string) []Variant {
 		}
 		std := standardizeFlow(v.Name)
 		if std == "" {
-			p.errorf(resolve(nameKey), "%s.variant: %q has no ASCII letter or digit", ip, v.Name)
+			p.errorf(nameKey, "%s.variant: %q has no ASCII letter or digit", ip, v.Name)
 			continue
 		}
 		if first, dup := seen[std]; dup {
@@ -252,42 +251,42 @@ func (p *parser) variants(n *yaml.Node, at string) []Variant {
 }
 
 // envVars parses an env mapping; values are scalars kept as written.
-func (p *parser) envVars(n *yaml.Node, at string) map[string]string {
+func (p *parser) envVars(n *yamlfile.Node, at string) map[string]string {
 	pairs, ok := p.mapping(n, at)
 	if !ok {
 		return nil
 	}
 	out := make(map[string]string, len(pairs))
 	for _, pr := range pairs {
-		key, kp := pr.key.Value, join(at, pr.key.Value)
-		if !envNameRE.MatchString(key) {
+		key, kp := pr.key.Text, join(at, pr.key.Text)
+		if !vocab.IsEnvName(key) {
 			p.errorf(pr.key, "%s: %q is not a valid environment variable name (letters, digits and _, not starting with a digit)", at, key)
 			continue
 		}
-		v := resolve(pr.value)
+		v := pr.value
 		switch {
 		case isNull(v):
 			p.errorf(v, "%s: has no value; write \"\" for an empty value", kp)
-		case v.Kind != yaml.ScalarNode:
+		case !isScalar(v):
 			p.errorf(v, "%s: expected a string, number or boolean, got %s", kp, describe(v))
 		default:
-			out[key] = v.Value
+			out[key] = v.Text
 		}
 	}
 	return out
 }
 
 // codeSource parses and checks a code_source mapping.
-func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
+func (p *parser) codeSource(n *yamlfile.Node, at string) *CodeSource {
 	pairs, ok := p.mapping(n, at)
 	if !ok {
 		return nil
 	}
 	var cs CodeSource
-	keys := map[string]*yaml.Node{}
+	keys := map[string]*yamlfile.Node{}
 	valid := true
 	for _, pr := range pairs {
-		key, kp := pr.key.Value, join(at, pr.key.Value)
+		key, kp := pr.key.Text, join(at, pr.key.Text)
 		if !slices.Contains(codeSourceKeys, key) {
 			p.unknownKey(pr.key, at, codeSourceKeys)
 			continue
@@ -309,7 +308,7 @@ func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
 			valid = false
 			continue
 		}
-		v := resolve(pr.value)
+		v := pr.value
 		switch key {
 		case "type":
 			if s != CodeSourceImage && s != CodeSourceGit {
@@ -319,7 +318,7 @@ func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
 			}
 			cs.Type = s
 		case "repository":
-			if err := checkRepository(s); err != nil {
+			if err := vocab.CheckRepository(s); err != nil {
 				p.errorf(v, "%s: %v", kp, err)
 				valid = false
 				continue
@@ -330,23 +329,23 @@ func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
 		case "mainline":
 			cs.Mainline = s
 		case "credentials":
-			if !blockReferenceRE.MatchString(s) {
+			if !vocab.IsBlockReference(s) {
 				if strings.Contains(s, "{{") {
 					p.errorf(v, "%s: must be a block reference such as \"{{ prefect.blocks.github-credentials.my-creds }}\"", kp)
 				} else {
-					p.errorf(v, "%s: %s", kp, credentialsAdvice)
+					p.errorf(v, "%s: %s", kp, vocab.CredentialsAdvice)
 				}
 				valid = false
 				continue
 			}
 			cs.Credentials = s
 		case "access_token_env":
-			if looksLikeToken(s) {
-				p.errorf(v, "%s: this looks like a token, not a variable name; %s", kp, credentialsAdvice)
+			if vocab.LooksLikeToken(s) {
+				p.errorf(v, "%s: this looks like a token, not a variable name; %s", kp, vocab.CredentialsAdvice)
 				valid = false
 				continue
 			}
-			if !envNameRE.MatchString(s) {
+			if !vocab.IsEnvName(s) {
 				p.errorf(v, "%s: %q is not a valid environment variable name", kp, s)
 				valid = false
 				continue
@@ -356,7 +355,7 @@ func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
 	}
 	if cs.Type == "" {
 		if valid {
-			p.errorf(resolve(n), "%s: type is required (%q or %q)", at, CodeSourceImage, CodeSourceGit)
+			p.errorf(n, "%s: type is required (%q or %q)", at, CodeSourceImage, CodeSourceGit)
 		}
 		return nil
 	}
@@ -383,52 +382,10 @@ func (p *parser) codeSource(n *yaml.Node, at string) *CodeSource {
 	return &cs
 }
 
-// looksLikeToken reports whether s starts like a GitHub or GitLab token.
-func looksLikeToken(s string) bool {
-	for _, pre := range tokenPrefixes {
-		if strings.HasPrefix(s, pre) {
-			return true
-		}
-	}
-	return false
-}
-
-// checkRepository checks that s is a git URL without embedded credentials.
-// Templated values ("{{ … }}") are left to Prefect.
-func checkRepository(s string) error {
-	if strings.Contains(s, "{{") {
-		return nil
-	}
-	if user, host, ok := strings.Cut(s, "@"); ok && !strings.Contains(s, "://") && strings.Contains(host, ":") && !strings.Contains(user, "/") {
-		// scp-like syntax: git@github.com:org/repo.git
-		if strings.Contains(user, ":") {
-			return fmt.Errorf("the URL carries a password; %s", credentialsAdvice)
-		}
-		return nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not a git URL such as https://github.com/org/repo.git", s)
-	}
-	switch u.Scheme {
-	case "https", "http":
-		if u.User != nil {
-			return fmt.Errorf("the URL carries a user or token; %s", credentialsAdvice)
-		}
-	case "ssh", "git":
-		if _, hasPassword := u.User.Password(); hasPassword {
-			return fmt.Errorf("the URL carries a password; %s", credentialsAdvice)
-		}
-	default:
-		return fmt.Errorf("unsupported URL scheme %q; use https, ssh or git", u.Scheme)
-	}
-	return nil
-}
-
 // concurrency parses concurrency_limit: an integer or a mapping.
-func (p *parser) concurrency(n *yaml.Node, at string) *ConcurrencyLimit {
-	v := resolve(n)
-	if v.Kind == yaml.ScalarNode {
+func (p *parser) concurrency(n *yamlfile.Node, at string) *ConcurrencyLimit {
+	v := n
+	if isScalar(v) {
 		limit, ok := p.integer(v, at)
 		if !ok {
 			return nil
@@ -445,10 +402,10 @@ func (p *parser) concurrency(n *yaml.Node, at string) *ConcurrencyLimit {
 	}
 	var cl ConcurrencyLimit
 	valid, hasLimit := true, false
-	var graceKey *yaml.Node
+	var graceKey *yamlfile.Node
 	for _, pr := range pairs {
-		key, kp := pr.key.Value, join(at, pr.key.Value)
-		val := resolve(pr.value)
+		key, kp := pr.key.Text, join(at, pr.key.Text)
+		val := pr.value
 		switch key {
 		case "limit":
 			hasLimit = true
@@ -467,9 +424,9 @@ func (p *parser) concurrency(n *yaml.Node, at string) *ConcurrencyLimit {
 			switch {
 			case !ok:
 				valid = false
-			case !slices.Contains(collisionStrategy, s):
+			case !vocab.IsCollisionStrategy(s):
 				hint := ""
-				if up := strings.ToUpper(strings.ReplaceAll(s, "-", "_")); slices.Contains(collisionStrategy, up) {
+				if up := strings.ToUpper(strings.ReplaceAll(s, "-", "_")); vocab.IsCollisionStrategy(up) {
 					hint = fmt.Sprintf("; did you mean %q?", up)
 				}
 				p.errorf(val, "%s: must be %s or %s, got %q%s", kp, CollisionEnqueue, CollisionCancelNew, s, hint)
@@ -483,8 +440,8 @@ func (p *parser) concurrency(n *yaml.Node, at string) *ConcurrencyLimit {
 			switch {
 			case !ok:
 				valid = false
-			case g < 60 || g > 86400:
-				p.errorf(val, "%s: must be between 60 and 86400, got %d", kp, g)
+			case !vocab.GoodGracePeriod(g):
+				p.errorf(val, "%s: must be between %d and %d, got %d", kp, vocab.MinGracePeriod, vocab.MaxGracePeriod, g)
 				valid = false
 			default:
 				cl.GracePeriodSeconds = &g
@@ -508,7 +465,7 @@ func (p *parser) concurrency(n *yaml.Node, at string) *ConcurrencyLimit {
 }
 
 // tags parses a list of tags.
-func (p *parser) tags(n *yaml.Node, at string) []string {
+func (p *parser) tags(n *yamlfile.Node, at string) []string {
 	items, ok := p.list(n, at)
 	if !ok {
 		return nil
@@ -523,7 +480,7 @@ func (p *parser) tags(n *yaml.Node, at string) []string {
 }
 
 // triggers parses a list of raw trigger mappings.
-func (p *parser) triggers(n *yaml.Node, at string) ([]map[string]any, bool) {
+func (p *parser) triggers(n *yamlfile.Node, at string) ([]map[string]any, bool) {
 	items, ok := p.list(n, at)
 	if !ok {
 		return nil, false
@@ -536,12 +493,12 @@ func (p *parser) triggers(n *yaml.Node, at string) ([]map[string]any, bool) {
 			continue
 		}
 		if t, has := m["type"]; has {
-			if s, _ := t.(string); !slices.Contains(triggerTypes, s) {
+			if s, _ := t.(string); !vocab.IsTriggerType(s) {
 				hint := ""
-				if sug := suggest(fmt.Sprint(t), triggerTypes); sug != "" {
+				if sug := suggest(fmt.Sprint(t), vocab.TriggerTypes); sug != "" {
 					hint = fmt.Sprintf("; did you mean %q?", sug)
 				}
-				p.errorf(typeNode(resolve(item)), "%s.type: must be one of %s, got %q%s", ip, strings.Join(triggerTypes, ", "), fmt.Sprint(t), hint)
+				p.errorf(typeNode(item), "%s.type: must be one of %s, got %q%s", ip, strings.Join(vocab.TriggerTypes, ", "), fmt.Sprint(t), hint)
 				continue
 			}
 		}
@@ -551,17 +508,15 @@ func (p *parser) triggers(n *yaml.Node, at string) ([]map[string]any, bool) {
 }
 
 // typeNode returns the value node of key "type" in mapping n, or n.
-func typeNode(n *yaml.Node) *yaml.Node {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "type" {
-			return resolve(n.Content[i+1])
-		}
+func typeNode(n *yamlfile.Node) *yamlfile.Node {
+	if v, ok := n.Get("type"); ok {
+		return v
 	}
 	return n
 }
 
 // globs parses prefect_yaml: a list of glob patterns.
-func (p *parser) globs(n *yaml.Node, at string) []string {
+func (p *parser) globs(n *yamlfile.Node, at string) []string {
 	items, ok := p.list(n, at)
 	if !ok {
 		return nil
@@ -574,7 +529,7 @@ func (p *parser) globs(n *yaml.Node, at string) []string {
 			continue
 		}
 		if _, err := path.Match(s, ""); err != nil {
-			p.errorf(resolve(item), "%s: invalid glob pattern %q", ip, s)
+			p.errorf(item, "%s: invalid glob pattern %q", ip, s)
 			continue
 		}
 		out = append(out, s)
