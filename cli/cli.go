@@ -9,7 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/envfile"
 )
 
 // Exit codes.
@@ -206,6 +209,41 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// runEnvVars is the flow-run env vars of the command line: the variables of each --env-file
+// (dotenv, in order, later files winning), under every --env-var. File paths are relative to
+// env.Dir; ${NAME} references in a file that it does not set itself are read from env.Getenv.
+func runEnvVars(envFiles, envVars []string, env Env) (map[string]string, error) {
+	out := map[string]string{}
+	getenv := func(k string) (string, bool) {
+		if env.Getenv == nil {
+			return "", false
+		}
+		v := env.Getenv(k)
+		return v, v != ""
+	}
+	for _, f := range envFiles {
+		path := f
+		if env.Dir != "" && !filepath.IsAbs(path) {
+			path = filepath.Join(env.Dir, path)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, usagef("--env-file %s: %v", f, errors.Unwrap(err))
+		}
+		vars, err := envfile.Parse(f, data, getenv)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, envfile.Map(vars))
+	}
+	kv, err := parseKV("env-var", envVars)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(out, kv)
+	return out, nil
+}
 
 // parseKV parses KEY=VALUE items (from a flag named name).
 func parseKV(name string, items []string) (map[string]string, error) {

@@ -23,7 +23,8 @@ type deployFlags struct {
 	env, project, branch, commit, packageVersion string
 	sourceRoot, configPath, flows, image         string
 	workPool, output                             string
-	envVars, prefectYAML, stepOutputs, exclude   multiFlag
+	envVars, envFiles, prefectYAML, stepOutputs  multiFlag
+	exclude                                      multiFlag
 	prefectYAMLSelect, prefectYAMLNaming         string
 	dryRun, skipInvalid                          bool
 	concurrency                                  int
@@ -60,6 +61,7 @@ func newFlagSet(name string, f *deployFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.image, "image", "", "container image for every deployment (overrides the config)")
 	fs.StringVar(&f.workPool, "work-pool", "", "work pool for deployments whose config names none")
 	fs.Var(&f.envVars, "env-var", "KEY=VALUE env var for flow runs (repeatable; overrides the config)")
+	fs.Var(&f.envFiles, "env-file", "dotenv file of env vars for flow runs, e.g. acme-config's APP.ENV.VER.env (repeatable; --env-var wins over it, it wins over the config)")
 	fs.Var(&f.exclude, "exclude", "directory name or glob that flow discovery skips (repeatable)")
 	fs.Var(&f.prefectYAML, "prefect-yaml", "prefect.yaml files to deploy, as a glob (repeatable)")
 	fs.Var(&f.stepOutputs, "step-output", "STEP_ID.KEY=VALUE output of a prefect.yaml build/push step that is not run here (repeatable)")
@@ -281,7 +283,7 @@ func deployOptions(f *deployFlags, env Env) (deploy.Options, *config.File, repod
 	if d := describeDefaults(vals); d != "" && f.output == "text" {
 		fmt.Fprintln(env.Stderr, d)
 	}
-	envVars, err := parseKV("env-var", f.envVars)
+	envVars, err := runEnvVars(f.envFiles, f.envVars, env)
 	if err != nil {
 		return o, nil, vals, err
 	}

@@ -72,7 +72,7 @@ func loadPrefectYAMLFor(f *deployFlags, cfg *config.File, envName, image string,
 	default:
 		return nil, nil, nil, usagef(`--prefect-yaml-naming must be "keep" or "product", got %q`, f.prefectYAMLNaming)
 	}
-	envVars, err = parseKV("env-var", f.envVars)
+	envVars, err = runEnvVars(f.envFiles, f.envVars, env)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -24,7 +24,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 		sourceEnv, target, project, branch, flows, release, cfgPath, format string
 		allowDowngrade, skipMissing, dryRun                                 bool
 		concurrency                                                         int
-		envVars                                                             multiFlag
+		envVars, envFiles                                                   multiFlag
 		yf                                                                  deployFlags
 	)
 	fs.StringVar(&sourceEnv, "source-env", "", "environment to copy from, e.g. dev (required)")
@@ -37,6 +37,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	fs.BoolVar(&skipMissing, "skip-missing", false, "report requested flows missing from the source environment instead of failing")
 	fs.StringVar(&cfgPath, "config", "", "config file with the target environment's settings (default: prefect-deploy.yaml when present)")
 	fs.Var(&envVars, "env-var", "KEY=VALUE env var for the target's flow runs (repeatable; overrides the config)")
+	fs.Var(&envFiles, "env-file", "dotenv file of env vars for the target's flow runs, e.g. acme-config's APP.ENV.VER.env (repeatable; --env-var wins over it, it wins over the config)")
 	fs.Var(&yf.prefectYAML, "prefect-yaml", "prefect.yaml files whose target-environment entries declare the targets' configuration, as a glob (repeatable)")
 	fs.Var(&yf.stepOutputs, "step-output", "STEP_ID.KEY=VALUE output of a prefect.yaml build step that is not run here (repeatable)")
 	fs.StringVar(&yf.prefectYAMLSelect, "prefect-yaml-select", "suffix", `which prefect.yaml entries the target environment declares: "suffix" (names ending in --ENV), "all", or a glob on entry names`)
@@ -76,7 +77,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	if err := cfg.CheckEnvironment(sourceEnv); err != nil {
 		return nil, usagef("--source-env %s: %v", sourceEnv, err)
 	}
-	kv, err := parseKV("env-var", envVars)
+	kv, err := runEnvVars(envFiles, envVars, env)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 		opts.ConfigCommit = configCommit(cfg, env)
 	}
 	if len(yf.prefectYAML) > 0 || (cfg != nil && len(cfg.PrefectYAML) > 0) {
-		yf.envVars = envVars
+		yf.envVars, yf.envFiles = envVars, envFiles
 		entries, warnings, err := promoteEntries(&yf, cfg, meta, env)
 		printWarnings(warnings, format, env)
 		if err != nil {

@@ -265,6 +265,7 @@ func buildOne(in BuildInput, f FlowInput, variant string) (Target, error) {
 		Tags:                   dedupe(tags),
 		Labels:                 m.Labels(),
 		PullSteps:              cs.PullStepsAt(m.Branch, m.Commit),
+		Path:                   cs.Path(),
 		WorkPoolName:           pool,
 		Description:            &desc,
 		Version:                m.Version(),
@@ -306,7 +307,7 @@ func Concurrency(cl *config.ConcurrencyLimit) (*int, *prefect.ConcurrencyOptions
 
 func codeSource(in BuildInput, s config.Settings) (CodeSource, error) {
 	if c := s.CodeSource; c != nil {
-		cs := CodeSource{Type: c.Type, Repository: c.Repository, Directory: c.Directory, Credentials: c.Credentials, AccessTokenEnv: c.AccessTokenEnv,
+		cs := CodeSource{Type: c.Type, Repository: c.Repository, Directory: c.Directory, ImageWorkdir: c.ImageWorkdir, Credentials: c.Credentials, AccessTokenEnv: c.AccessTokenEnv,
 			FollowHead: c.FollowHead || in.FollowHead, Mainline: c.Mainline}
 		if cs.Type == vocab.CodeSourceGit && cs.Repository == "" {
 			cs.Repository = in.DefaultRepository

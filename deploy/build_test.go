@@ -168,3 +168,42 @@ func TestFollowHead(t *testing.T) {
 		t.Errorf("an image code source never follows a branch")
 	}
 }
+
+// TestImageWorkdir: an image code source with use_image_workdir sends no pull step and path
+// "." (the worker runs in the image's WORKDIR), as flow.deploy does for acme-portal-sdk; the
+// default image code source changes directory to /opt/prefect.
+func TestImageWorkdir(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cfg   string
+		steps []map[string]any
+		path  *string
+	}{
+		{"defaults: {work_pool: ecs-pool, image: 'ghcr.io/acme/shop:main-0a1b2c3', code_source: {type: image, use_image_workdir: true}}",
+			[]map[string]any{}, ptr(".")},
+		{"defaults: {work_pool: ecs-pool, image: 'ghcr.io/acme/shop:main-0a1b2c3'}",
+			[]map[string]any{{"prefect.deployments.steps.set_working_directory": map[string]any{"directory": "/opt/prefect"}}}, nil},
+	} {
+		cfg, err := config.Parse("prefect-deploy.yaml", []byte(tc.cfg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets, err := Build(BuildInput{
+			Meta:   Meta{Project: "acme-shop", Branch: "main", Env: "dev", Commit: "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", PackageVersion: "0.3.0"},
+			Flows:  []FlowInput{{Name: "load_prices", Entrypoint: "src/acme_shop/flows/load_prices.py:main", Source: "src/acme_shop/flows/load_prices.py:6"}},
+			Config: cfg,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := targets[0].Spec
+		if diff := cmp.Diff(tc.steps, s.PullSteps); diff != "" {
+			t.Errorf("%s: pull steps (-want +got):\n%s", tc.cfg, diff)
+		}
+		if diff := cmp.Diff(tc.path, s.Path); diff != "" {
+			t.Errorf("%s: path (-want +got):\n%s", tc.cfg, diff)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

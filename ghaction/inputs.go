@@ -30,6 +30,7 @@ const (
 	inImage            = "image"
 	inEnvVars          = "env-vars"
 	inSecretEnvVars    = "secret-env-vars"
+	inEnvFile          = "env-file"
 	inPrefectYAML      = "prefect-yaml"
 	inStepOutputs      = "step-outputs"
 	inSkipInvalid      = "skip-invalid"
@@ -246,6 +247,9 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 				secrets = append(secrets, p.value)
 			}
 		}
+	}
+	for _, line := range lines(input(a, inEnvFile)) {
+		flag("env-file", line.text)
 	}
 	if v := input(a, inPrefectYAML); applies(inPrefectYAML, v) {
 		for _, line := range lines(v) {

@@ -61,11 +61,12 @@ func TestArgs(t *testing.T) {
 		{
 			name: "promote takes the release version from a release event",
 			inputs: map[string]string{"COMMAND": "promote", "SOURCE_ENV": "staging", "ENV": "prod", "FLOWS": "all",
-				"ALLOW_DOWNGRADE": "True", "SKIP_MISSING": "false", "ENV_VARS": "TIER=gold"},
+				"ALLOW_DOWNGRADE": "True", "SKIP_MISSING": "false", "ENV_VARS": "TIER=gold", "ENV_FILE": "acme_shop.prod.1.env\n# shared\nshared.env\n"},
 			defaults: Defaults{Project: "shop-flows", Branch: "main", Commit: "7638417db6d59f3c431d3e1f261cc637155684cd",
 				PackageVersion: "v1.4.0", ReleaseVersion: "v1.4.0", EventName: "release"},
 			want: []string{"promote", "--source-env", "staging", "--env", "prod", "--project", "shop-flows", "--branch", "main",
-				"--release-version", "v1.4.0", "--flows", "all", "--env-var", "TIER=gold", "--allow-downgrade"},
+				"--release-version", "v1.4.0", "--flows", "all", "--env-var", "TIER=gold",
+				"--env-file", "acme_shop.prod.1.env", "--env-file", "shared.env", "--allow-downgrade"},
 		},
 		{
 			name: "rollback takes the ref and the confirmation, never the context's commit or version",

@@ -105,7 +105,7 @@ func configTarget(s source, opts Options) (deploy.Target, bool, error) {
 	spec.PullSteps = deploy.PinPullSteps(d.PullSteps, s.commit) // a copy of a deployment following its branch runs the promoted commit
 	if declared("pull_steps", te.CodeSource != nil, se.CodeSource != nil) && full.CodeSource != nil {
 		c := full.CodeSource
-		cs := deploy.CodeSource{Type: c.Type, Repository: c.Repository, Directory: c.Directory, Credentials: c.Credentials, AccessTokenEnv: c.AccessTokenEnv}
+		cs := deploy.CodeSource{Type: c.Type, Repository: c.Repository, Directory: c.Directory, ImageWorkdir: c.ImageWorkdir, Credentials: c.Credentials, AccessTokenEnv: c.AccessTokenEnv}
 		if cs.Type == config.CodeSourceGit && cs.Repository == "" {
 			cs.Repository = clonedRepository(d.PullSteps)
 		}
@@ -113,6 +113,9 @@ func configTarget(s source, opts Options) (deploy.Target, bool, error) {
 			problems = append(problems, fmt.Sprintf("%s: code_source is git but no repository is known: set code_source.repository", where))
 		}
 		spec.PullSteps = cs.PullSteps(s.commit)
+		if p := cs.Path(); p != nil {
+			spec.Path = p
+		}
 	}
 
 	spec.WorkPoolName, spec.WorkQueueName = deref(d.WorkPoolName), deref(d.WorkQueueName)

@@ -102,7 +102,10 @@ func newLines(d Item) []string {
 	}
 	code := DescribePullSteps(s.PullSteps)
 	if img, ok := s.JobVariables["image"].(string); ok && img != "" {
-		code = strings.TrimSuffix("image "+img+", "+code, ", ")
+		if code == "" {
+			code = "the image's own working directory" // no pull step: the worker runs in its WORKDIR
+		}
+		code = "image " + img + ", " + code
 	}
 	if code != "" {
 		out = append(out, "code: "+code)

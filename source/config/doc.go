@@ -46,6 +46,7 @@
 //	  type: image | git
 //	  repository: https://github.com/org/repo.git                      # git: optional (default: the GitHub repository, else the origin remote)
 //	  directory: /opt/prefect/flows                                    # image: working directory (default /opt/prefect)
+//	  use_image_workdir: true    # image, optional: run in the image's own WORKDIR, no pull step (not with directory)
 //	  credentials: "{{ prefect.blocks.github-credentials.my-creds }}"  # git, optional: a block reference only
 //	  follow_head: true          # git, optional: branches but the mainline clone their head, not the commit
 //	  mainline: main             # git, optional: the branch that stays pinned (default main)

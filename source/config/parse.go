@@ -25,7 +25,7 @@ var (
 	}
 	flowKeys        = append([]string{"environments", "deployments"}, settingKeys...)
 	variantKeys     = append([]string{"variant", "environments"}, settingKeys...)
-	codeSourceKeys  = []string{"type", "repository", "directory", "credentials", "access_token_env", "follow_head", "mainline"}
+	codeSourceKeys  = []string{"type", "repository", "directory", "use_image_workdir", "credentials", "access_token_env", "follow_head", "mainline"}
 	concurrencyKeys = []string{"limit", "collision_strategy", "grace_period_seconds"}
 	settingAliases  = map[string]string{"work_pool_name": "work_pool", "work_queue_name": "work_queue"}
 )

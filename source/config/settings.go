@@ -295,11 +295,13 @@ func (p *parser) codeSource(n *yamlfile.Node, at string) *CodeSource {
 		if isNull(pr.value) {
 			continue
 		}
-		if key == "follow_head" {
-			if b, ok := p.boolean(pr.value, kp); ok {
+		if key == "follow_head" || key == "use_image_workdir" {
+			if b, ok := p.boolean(pr.value, kp); !ok {
+				valid = false
+			} else if key == "follow_head" {
 				cs.FollowHead = b
 			} else {
-				valid = false
+				cs.ImageWorkdir = b
 			}
 			continue
 		}
@@ -361,9 +363,11 @@ func (p *parser) codeSource(n *yamlfile.Node, at string) *CodeSource {
 	}
 	switch cs.Type {
 	case CodeSourceGit:
-		if k := keys["directory"]; k != nil {
-			p.errorf(k, "%s.directory: applies to type image only", at)
-			valid = false
+		for _, key := range []string{"directory", "use_image_workdir"} {
+			if k := keys[key]; k != nil {
+				p.errorf(k, "%s.%s: applies to type image only", at, key)
+				valid = false
+			}
 		}
 	case CodeSourceImage:
 		for _, key := range []string{"repository", "credentials", "access_token_env", "follow_head", "mainline"} {
@@ -372,7 +376,11 @@ func (p *parser) codeSource(n *yamlfile.Node, at string) *CodeSource {
 				valid = false
 			}
 		}
-		if cs.Directory == "" {
+		if k := keys["use_image_workdir"]; k != nil && cs.ImageWorkdir && cs.Directory != "" {
+			p.errorf(k, "%s.use_image_workdir: the image's own working directory and directory %q cannot both be used; keep one", at, cs.Directory)
+			valid = false
+		}
+		if cs.Directory == "" && !cs.ImageWorkdir {
 			cs.Directory = DefaultImageDirectory
 		}
 	}

@@ -35,8 +35,12 @@ type CodeSource struct {
 	// Repository is the git URL to clone (git only).
 	Repository string `json:"repository,omitempty"`
 	// Directory is the working directory inside the image (image only);
-	// DefaultImageDirectory when the file sets none.
+	// DefaultImageDirectory when the file sets none and ImageWorkdir is false.
 	Directory string `json:"directory,omitempty"`
+	// ImageWorkdir (use_image_workdir) runs the flows in the image's own working directory
+	// (its WORKDIR): no pull step and path ".", what Prefect's flow.deploy(image=...) stores
+	// and acme-portal-sdk's deployments hold (image only).
+	ImageWorkdir bool `json:"use_image_workdir,omitempty"`
 	// Credentials is a "{{ prefect.blocks.<type>.<name> }}" reference (git only).
 	Credentials string `json:"credentials,omitempty"`
 	// AccessTokenEnv names the environment variable on the worker that holds
@@ -75,11 +79,24 @@ func (cs CodeSource) PullSteps(commit string) []map[string]any {
 		}
 		return []map[string]any{{StepGitClone: args}}
 	}
+	if cs.ImageWorkdir {
+		return []map[string]any{}
+	}
 	dir := cs.Directory
 	if dir == "" {
 		dir = DefaultImageDirectory
 	}
 	return []map[string]any{SetWorkingDirectory(dir)}
+}
+
+// Path is the deployment's path for this code source: "." (the worker's working directory)
+// for an image run in its own working directory, else none.
+func (cs CodeSource) Path() *string {
+	if cs.Type == CodeSourceImage && cs.ImageWorkdir {
+		dot := "."
+		return &dot
+	}
+	return nil
 }
 
 // PullStepsAt returns the pull steps of a deployment of branch at commit: the branch's head

@@ -1,0 +1,10 @@
+from prefect import flow
+
+@flow
+def etl():
+    pass
+
+
+@flow(name="load-data")
+def load():
+    pass
