@@ -215,6 +215,8 @@ func (w Warning) String() string {
 type Result struct {
 	Flows    []Flow    `json:"flows"`
 	Warnings []Warning `json:"warnings"`
+	// Calls are the calls of [Options.Calls], by file then position.
+	Calls []Call `json:"-"`
 }
 
 // Options tunes [Discover].
@@ -227,6 +229,10 @@ type Options struct {
 	// directories, so "legacy/*" skips everything below legacy. A leading
 	// "./" or "/" and a trailing "/" are ignored.
 	Exclude []string
+	// Calls are qualified names of functions ("prefect.deployments.Deployment.build_from_flow")
+	// whose calls Discover also reports in [Result.Calls], with their arguments evaluated as
+	// parameter defaults are (constants of any file of the repository, timedelta(...), ...).
+	Calls []string
 }
 
 // Duplicates returns the groups of two or more flows that share a Name,

@@ -13,6 +13,8 @@ type module struct {
 	names map[string]*binding
 	// sites are the flows found in the file, in the order of the flows.
 	sites []flowSite
+	// calls are the calls of [Options.Calls] in the file.
+	calls []Call
 	// future reports "from __future__ import annotations": every
 	// annotation is then a string.
 	future bool

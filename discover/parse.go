@@ -58,6 +58,13 @@ func analyze(file string, src []byte) ([]Flow, []Warning) {
 // analyzeModule returns the flows and warnings of one file's source, and
 // what it binds at module level.
 func analyzeModule(file string, src []byte) ([]Flow, []Warning, *module) {
+	a := analyzeFile(file, src)
+	return a.flows, a.warns, a.mod
+}
+
+// analyzeFile reads one file's source: its flows, warnings and module-level bindings, and,
+// when it is valid Python, its logical lines (a.lines) with the names bound at the end.
+func analyzeFile(file string, src []byte) *analyzer {
 	a := &analyzer{file: file, src: src, binds: map[string]string{}, mod: &module{file: file, names: map[string]*binding{}}, defs: map[string][2]int{}}
 	lines, err := tokenize(src)
 	if err != nil {
@@ -67,7 +74,7 @@ func analyzeModule(file string, src []byte) ([]Flow, []Warning, *module) {
 		}
 		a.warn(se.off, "not valid Python, so its flows were not discovered: "+se.msg)
 		a.warns[len(a.warns)-1].Invalid = true
-		return nil, a.warns, a.mod
+		return a
 	}
 	a.lines = lines
 	var pending []decorator
@@ -140,7 +147,7 @@ func analyzeModule(file string, src []byte) ([]Flow, []Warning, *module) {
 		}
 		pending, pendingIndent = nil, -1
 	}
-	return a.flows, a.warns, a.mod
+	return a
 }
 
 func (a *analyzer) text(t token) string { return string(a.src[t.off:t.end]) }

@@ -76,7 +76,7 @@ func Discover(root string, opts Options) (*Result, error) {
 				if i >= len(files) {
 					return
 				}
-				results[i].flows, results[i].warns, results[i].mod = scanFile(root, files[i])
+				results[i].flows, results[i].warns, results[i].mod = scanFile(root, files[i], opts.Calls)
 			}
 		})
 	}
@@ -91,8 +91,15 @@ func Discover(root string, opts Options) (*Result, error) {
 	for i := range results {
 		results[i].warns = append(results[i].warns, schemas(rp, results[i].mod, results[i].flows)...)
 	}
+	var calls []Call
+	for _, r := range results {
+		if r.mod != nil && len(r.mod.calls) > 0 {
+			evalCalls(rp, r.mod)
+			calls = append(calls, r.mod.calls...)
+		}
+	}
 
-	res := &Result{Flows: []Flow{}, Warnings: append([]Warning{}, warns...)}
+	res := &Result{Flows: []Flow{}, Warnings: append([]Warning{}, warns...), Calls: calls}
 	for _, r := range results {
 		res.Flows = append(res.Flows, r.flows...)
 		res.Warnings = append(res.Warnings, r.warns...)
@@ -133,7 +140,7 @@ func schemas(r *repo, m *module, flows []Flow) []Warning {
 }
 
 // scanFile reads and analyses the file at rel below root.
-func scanFile(root, rel string) ([]Flow, []Warning, *module) {
+func scanFile(root, rel string, calls []string) ([]Flow, []Warning, *module) {
 	p := filepath.Join(root, filepath.FromSlash(rel))
 	info, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -154,7 +161,11 @@ func scanFile(root, rel string) ([]Flow, []Warning, *module) {
 	if err != nil {
 		return nil, []Warning{{File: rel, Message: fmt.Sprintf("failed to read file: %v", err)}}, nil
 	}
-	return analyzeModule(rel, src)
+	a := analyzeFile(rel, src)
+	if len(calls) > 0 {
+		a.mod.calls = a.findCalls(calls)
+	}
+	return a.flows, a.warns, a.mod
 }
 
 // listFiles returns the slash-separated paths, relative to root, of the
