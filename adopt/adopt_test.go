@@ -167,3 +167,31 @@ func TestFromDeployment(t *testing.T) {
 		}
 	}
 }
+
+func TestGlob(t *testing.T) {
+	for _, c := range []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"**/*.deployment.py", "a.deployment.py", true},
+		{"**/*.deployment.py", "projects/x/y/a.deployment.py", true},
+		{"**/*.deployment.py", "projects/x/flow.py", false},
+		{"*.deployment.py", "projects/a.deployment.py", false},
+		{"projects/*/*.deployment.py", "projects/x/a.deployment.py", true},
+		{"projects/**", "projects/x/a.py", true},
+		{"a?.py", "ab.py", true},
+		{"a.py", "axpy", false},
+	} {
+		if got := Glob(c.pattern, c.name); got != c.want {
+			t.Errorf("Glob(%q, %q) = %v, want %v", c.pattern, c.name, got, c.want)
+		}
+	}
+}
+
+func TestNestedOverrides(t *testing.T) {
+	got := nested(map[string]any{"env.MODE": "x", "env": map[string]any{"A": "1"}, "image": "i", "a.b.c": 1})
+	want := map[string]any{"env": map[string]any{"MODE": "x", "A": "1"}, "image": "i", "a": map[string]any{"b": map[string]any{"c": 1}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("nested (-want +got):\n%s", diff)
+	}
+}

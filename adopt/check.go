@@ -20,15 +20,19 @@ type Stored struct {
 }
 
 // Check compares what a deploy would make from the written file (loaded, as deploy loads it,
-// into got) with what the server holds, and returns, per deployment name, what would change
-// beyond the product's own bookkeeping (its tags and labels, DEPLOYMENT_NAME), as notes. A
-// version that differs is advice, not a loss: each deploy sets it from the commit deployed.
-func Check(got []prefectyaml.Deployment, stored map[string]Stored) map[string][]Note {
-	out := map[string][]Note{}
-	for _, d := range got {
-		s, ok := stored[d.Name]
-		if !ok {
-			continue
+// into got, one per entry in order) with what the server holds (stored, in the same order),
+// and returns, per entry, what would change beyond the product's own bookkeeping (its tags and
+// labels, DEPLOYMENT_NAME), as notes. A version that differs is advice, not a loss: each
+// deploy sets it from the commit deployed.
+func Check(got []prefectyaml.Deployment, stored []Stored) ([][]Note, error) {
+	if len(got) != len(stored) {
+		return nil, fmt.Errorf("the adopted file holds %d deployments, the server %d", len(got), len(stored))
+	}
+	out := make([][]Note, len(got))
+	for i, d := range got {
+		s := stored[i]
+		if d.Name != s.Deployment.Name {
+			return nil, fmt.Errorf("the adopted file's entry %d is %q, the server's deployment %q", i+1, d.Name, s.Deployment.Name)
 		}
 		var notes []Note
 		if d.FlowName != s.FlowName {
@@ -65,11 +69,9 @@ func Check(got []prefectyaml.Deployment, stored map[string]Stored) map[string][]
 		if !sameTriggers(d, s) {
 			notes = append(notes, Note{Lost: true, Msg: "triggers: the file's triggers differ from the automations the server holds for it"})
 		}
-		if len(notes) > 0 {
-			out[d.Name] = notes
-		}
+		out[i] = notes
 	}
-	return out
+	return out, nil
 }
 
 func lost(c prefect.Change) Note {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,13 +21,26 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
 
-// example copies examples/<name> into a fresh git repository (one commit), its prefect.yaml's
-// deployment names prefixed with run (the server is shared), and returns its directory.
+// example copies examples/<name> into a fresh git repository (one commit), the deployment
+// names of its prefect.yaml and *.deployment.py files prefixed with run (the server is
+// shared), and returns its directory.
 func example(t *testing.T, name, run string) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "examples", name))); err != nil {
 		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "projects", "*", "*.deployment.py"))
+	more, _ := filepath.Glob(filepath.Join(dir, "projects", "*", "*", "*.deployment.py"))
+	for _, p := range append(files, more...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.ReplaceAll(b, []byte("    name=\""), []byte("    name=\""+run+"-"))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if p := filepath.Join(dir, "prefect.yaml"); exists(p) {
 		b, err := os.ReadFile(p)
@@ -420,4 +434,90 @@ func staticSchema(t *testing.T, dir, fn string) map[string]any {
 	}
 	t.Fatalf("no flow function %s in %s", fn, dir)
 	return nil
+}
+
+// TestAdoptPrefect2Files adopts examples/from-prefect2 (Prefect 2 *.deployment.py files, read
+// without Python), deploys the file to the live server and checks what it stores against what
+// the deployment files say; a redeploy is unchanged.
+func TestAdoptPrefect2Files(t *testing.T) {
+	apiURL := prefecttest.URL(t)
+	c, err := prefect.New(prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ensurePool(t, c, "adopt-pool")
+	runID := strings.ReplaceAll("p2"+time.Now().Format("150405.000000")[7:], ".", "")
+	dir := example(t, "from-prefect2", runID)
+
+	code, _, errs := run(t, dir, apiURL, "adopt", "--from-files", "**/*.deployment.py")
+	if code != 0 {
+		t.Fatalf("adopt: exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{
+		"warning: load-prices/" + runID + "-default: not carried over: projects/warehouse/load_prices/default.deployment.py:25:13: storage=storage",
+		"note: load-prices/" + runID + "-default: projects/warehouse/load_prices/default.deployment.py:24:20: infrastructure=KubernetesJob(...)",
+		"note: " + runID + "-hourly: projects/warehouse/load_prices/hourly.deployment.py:18:11: apply= has no effect here",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("adopt does not say %q:\n%s", want, errs)
+		}
+	}
+	deployArgs := []string{"deploy", "--env", "dev", "--prefect-yaml", "prefect.yaml", "--prefect-yaml-select", "all", "--project", "from-prefect2", "--package-version", "2.0.0"}
+	if code, out, errs := run(t, dir, apiURL, deployArgs...); code != 0 {
+		t.Fatalf("deploy: exit %d\n%s\n%s", code, out, errs)
+	}
+	read := func(flow, name string) *prefect.Deployment {
+		t.Helper()
+		d, err := c.ReadDeploymentByName(ctx, flow, runID+"-"+name)
+		if err != nil {
+			t.Fatalf("deployment %s/%s-%s: %v", flow, runID, name, err)
+		}
+		return d
+	}
+	daily := read("load-prices", "default")
+	if got := *daily.Entrypoint; got != "projects/warehouse/load_prices/flow.py:load_prices" {
+		t.Errorf("default: entrypoint %q", got)
+	}
+	if *daily.Version != "2" || *daily.WorkPoolName != "adopt-pool" || *daily.WorkQueueName != "kubernetes" {
+		t.Errorf("default: version %q, pool %q, queue %q", *daily.Version, *daily.WorkPoolName, *daily.WorkQueueName)
+	}
+	for _, tag := range []string{"warehouse", "prices", "ENV=dev"} {
+		if !slices.Contains(daily.Tags, tag) {
+			t.Errorf("default: tags %v lack %q", daily.Tags, tag)
+		}
+	}
+	env, _ := daily.JobVariables["env"].(map[string]any)
+	if daily.JobVariables["image"] != "ghcr.io/acme/warehouse:2.0" || daily.JobVariables["namespace"] != "prefect" || env["LOG_LEVEL"] != "INFO" || env["DEPLOYMENT_NAME"] != runID+"-default" {
+		t.Errorf("default: job variables %v (the KubernetesJob's image, namespace and env)", daily.JobVariables)
+	}
+	if len(daily.Schedules) != 1 || daily.Schedules[0].Schedule.Cron != "0 5 * * *" || *daily.Schedules[0].Schedule.Timezone != "Europe/Oslo" || !daily.Schedules[0].Active {
+		t.Errorf("default: schedules %+v", daily.Schedules)
+	}
+	hourly := read("load-prices", "hourly")
+	if markets := hourly.Parameters["markets"]; fmt.Sprint(markets) != "[EU US]" || hourly.Parameters["mode"] != "hourly" {
+		t.Errorf("hourly: parameters %v (MARKETS from projects/constants.py)", hourly.Parameters)
+	}
+	if env, _ := hourly.JobVariables["env"].(map[string]any); env["MODE"] != "hourly" {
+		t.Errorf("hourly: job variables %v (infra_overrides env.MODE)", hourly.JobVariables)
+	}
+	if s := hourly.Schedules; len(s) != 1 || s[0].Schedule.Interval != 3600 || !strings.HasPrefix(s[0].Schedule.AnchorDate, "2026-01-01T00:10:00") {
+		t.Errorf("hourly: schedules %+v (timedelta(hours=HOURS), the anchor)", s)
+	}
+	weekly := read("weekly-report", "default")
+	if s := weekly.Schedules; len(s) != 1 || !strings.Contains(s[0].Schedule.RRule, "FREQ=WEEKLY;BYDAY=MO") || s[0].Active {
+		t.Errorf("weekly: schedules %+v (is_schedule_active=False)", s)
+	}
+	if weekly.EnforceParameterSchema || *weekly.Description != "Every Monday, paused in the winter" {
+		t.Errorf("weekly: enforce %v, description %q", weekly.EnforceParameterSchema, *weekly.Description)
+	}
+	if p := dryRunPlan(t, dir, apiURL, deployArgs...); len(p.Deployments) != 3 {
+		t.Errorf("redeploy plans %d deployments, want 3", len(p.Deployments))
+	} else {
+		for _, d := range p.Deployments {
+			if d.Action != "unchanged" {
+				t.Errorf("redeploy: %s is %s: %v", d.Name, d.Action, d.Changes)
+			}
+		}
+	}
 }

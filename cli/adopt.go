@@ -9,11 +9,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/adopt"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
@@ -92,7 +94,7 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 		if len(f.names)+len(f.flows)+len(f.tags) > 0 {
 			return usagef("--from-files reads files, not the server: --name, --flow and --tag select server deployments")
 		}
-		return errors.New("--from-files is not supported yet")
+		return adoptFiles(f, dir, target, toStdout, opts, env)
 	}
 
 	c, err := newClient(ctx, env)
@@ -107,19 +109,14 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 		return errors.New(noneMessage(f, skipped))
 	}
 	entries := make([]adopt.Entry, 0, len(stored))
-	byName := map[string]adopt.Stored{}
 	for _, s := range stored {
-		if prev, dup := byName[s.Deployment.Name]; dup {
-			return fmt.Errorf("two selected deployments are both named %q (flows %q and %q): a prefect.yaml entry is found by its name; select one with --flow", s.Deployment.Name, prev.FlowName, s.FlowName)
-		}
-		byName[s.Deployment.Name] = s
 		entries = append(entries, adopt.FromDeployment(s.Deployment, s.FlowName, s.Automations, opts))
 	}
 	header := []string{
 		"Written by prefect-deploy adopt from the deployments on " + c.Config().APIURL + ".",
 		"Deploy it with: " + deployHint(entries, f),
 	}
-	if err := checkAdopted(entries, byName, dir, header, env, serverVersion(ctx, env)); err != nil {
+	if err := checkAdopted(entries, stored, dir, header, env, serverVersion(ctx, env)); err != nil {
 		return err
 	}
 	data, err := adopt.Write(header, entries)
@@ -127,6 +124,98 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	return finishAdopt(data, entries, skipped, target, toStdout, f, env)
+}
+
+// adoptFiles adopts the Prefect 2 deployment files matching --from-files: every
+// Deployment.build_from_flow(...) call in them, read statically.
+func adoptFiles(f adoptFlags, dir, target string, toStdout bool, opts adopt.Options, env Env) error {
+	res, err := discover.Discover(dir, discover.Options{Calls: adopt.Prefect2Calls})
+	if err != nil {
+		return err
+	}
+	match := func(file string) bool {
+		return slices.ContainsFunc(f.files, func(p string) bool { return adopt.Glob(p, file) })
+	}
+	entries, problems := adopt.FromPrefect2(dir, res, match, opts)
+	if len(problems) > 0 {
+		lines := make([]string, len(problems))
+		for i, p := range problems {
+			lines[i] = p.Error()
+		}
+		return fmt.Errorf("%d deployment %s cannot be adopted (nothing written):\n%s", len(problems), plural(len(problems), "call", "calls"), strings.Join(lines, "\n"))
+	}
+	if len(entries) == 0 {
+		return errors.New(noCallsMessage(dir, f.files, match))
+	}
+	seen := map[string]string{}
+	for _, e := range entries {
+		key := e.FlowName + "/" + e.Name
+		if prev, dup := seen[key]; dup {
+			return fmt.Errorf("%s and %s both make deployment %q of flow %q: rename one", prev, e.Source, e.Name, e.FlowName)
+		}
+		seen[key] = e.Source
+	}
+	header := []string{
+		"Written by prefect-deploy adopt from the Prefect 2 deployment files " + strings.Join(f.files, ", ") + ".",
+		"Deploy it with: " + deployHint(entries, f),
+	}
+	data, err := adopt.Write(header, entries)
+	if err != nil {
+		return err
+	}
+	got, err := loadWritten(data, dir, env, "")
+	if err != nil {
+		return err
+	}
+	if len(got) != len(entries) {
+		return fmt.Errorf("the adopted file holds %d deployments, not %d (a bug in adopt; please report it)", len(got), len(entries))
+	}
+	for i, d := range got {
+		entries[i].FlowName = d.FlowName // Prefect's name of the flow, as the server will know it
+		for _, w := range d.Warnings {
+			entries[i].Notes = append(entries[i].Notes, adopt.Note{Msg: "deploy will warn: " + w})
+		}
+	}
+	data, err = adopt.Write(header, entries)
+	if err != nil {
+		return err
+	}
+	return finishAdopt(data, entries, nil, target, toStdout, f, env)
+}
+
+// label names an entry in adopt's output: its name, or flow/name when another entry shares it.
+func label(e adopt.Entry, entries []adopt.Entry) string {
+	n := 0
+	for _, o := range entries {
+		if o.Name == e.Name {
+			n++
+		}
+	}
+	if n > 1 {
+		return e.FlowName + "/" + e.Name
+	}
+	return e.Name
+}
+
+// noCallsMessage says why --from-files found nothing.
+func noCallsMessage(dir string, patterns []string, match func(string) bool) string {
+	n := 0
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == ".venv" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if rel, err := filepath.Rel(dir, p); err == nil && !d.IsDir() && match(filepath.ToSlash(rel)) {
+			n++
+		}
+		return nil
+	})
+	if n == 0 {
+		return fmt.Sprintf("no file matches %s", strings.Join(patterns, ", "))
+	}
+	return fmt.Sprintf("%s %s, but none calls Deployment.build_from_flow(...)", plural(n, "1 file matches", fmt.Sprintf("%d files match", n)), strings.Join(patterns, ", "))
 }
 
 // adoptableDeployments lists the server's deployments that the flags select, with their flow
@@ -249,47 +338,21 @@ func deployHint(entries []adopt.Entry, f adoptFlags) string {
 // every entry with the server's deployment; whatever a deploy would change beyond the
 // product's bookkeeping becomes a note on the entry. A file that does not load is adopt's
 // own failure and says so.
-func checkAdopted(entries []adopt.Entry, stored map[string]adopt.Stored, dir string, header []string, env Env, serverVersion string) error {
+func checkAdopted(entries []adopt.Entry, stored []adopt.Stored, dir string, header []string, env Env, serverVersion string) error {
 	data, err := adopt.Write(header, entries)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".prefect-deploy-adopt-*.yaml")
+	got, err := loadWritten(data, dir, env, serverVersion, entries...)
 	if err != nil {
-		return fmt.Errorf("failed to check the adopted file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	secrets := map[string]string{}
-	for _, e := range entries {
-		for k, v := range e.Values {
-			secrets[k] = v
-		}
-	}
-	getenv := func(k string) string {
-		if v, ok := secrets[k]; ok {
-			return v
-		}
-		if env.Getenv != nil {
-			return env.Getenv(k)
-		}
-		return ""
-	}
-	got, err := prefectyaml.Load([]string{tmp.Name()}, prefectyaml.Options{
-		Dir: dir, Select: "all", Getenv: getenv, PrefectVersion: serverVersion,
-	})
+	notes, err := adopt.Check(got, stored)
 	if err != nil {
-		return fmt.Errorf("the prefect.yaml adopt wrote does not load (a bug in adopt; please report it):\n%s", strings.ReplaceAll(err.Error(), tmp.Name(), "prefect.yaml"))
+		return fmt.Errorf("failed to check the adopted file (a bug in adopt; please report it): %w", err)
 	}
-	notes := adopt.Check(got, stored)
 	for i := range entries {
-		entries[i].Notes = append(entries[i].Notes, notes[entries[i].Name]...)
+		entries[i].Notes = append(entries[i].Notes, notes[i]...)
 	}
 	return nil
 }
@@ -304,6 +367,51 @@ func shownPath(env Env, p string) string {
 		return rel
 	}
 	return p
+}
+
+// positionRE matches the "file:line:col: " a loader warning starts with.
+var positionRE = regexp.MustCompile(`^\S+:\d+:\d+: `)
+
+// loadWritten loads a prefect.yaml adopt is about to write the way deploy will (from a
+// temporary file in dir, so entrypoints resolve), with the secrets entries stand for set. A
+// file that does not load is adopt's own failure and says so.
+func loadWritten(data []byte, dir string, env Env, serverVersion string, entries ...adopt.Entry) ([]prefectyaml.Deployment, error) {
+	tmp, err := os.CreateTemp(dir, ".prefect-deploy-adopt-*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("failed to check the adopted file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	secrets := map[string]string{}
+	for _, e := range entries {
+		maps.Copy(secrets, e.Values)
+	}
+	getenv := func(k string) string {
+		if v, ok := secrets[k]; ok {
+			return v
+		}
+		if env.Getenv != nil {
+			return env.Getenv(k)
+		}
+		return ""
+	}
+	got, err := prefectyaml.Load([]string{tmp.Name()}, prefectyaml.Options{Dir: dir, Select: "all", Getenv: getenv, PrefectVersion: serverVersion})
+	if err != nil {
+		return nil, fmt.Errorf("the prefect.yaml adopt wrote does not load (a bug in adopt; please report it):\n%s", strings.ReplaceAll(err.Error(), tmp.Name(), "prefect.yaml"))
+	}
+	// The positions are in a file that is not the one written (notes become comments there).
+	for i := range got {
+		for j, w := range got[i].Warnings {
+			got[i].Warnings[j] = positionRE.ReplaceAllString(w, "")
+		}
+	}
+	return got, nil
 }
 
 // finishAdopt writes the file (or prints it) and says what was adopted and what a user must do.
@@ -328,7 +436,7 @@ func finishAdopt(data []byte, entries []adopt.Entry, skipped []string, target st
 	}
 	for _, e := range entries {
 		for _, k := range e.SecretEnv {
-			fmt.Fprintf(w, "note: %s: env %s looks like a secret: written as {{ $%s }}; set %s in the deploying job's environment (a CI secret)\n", e.Name, k, k, k)
+			fmt.Fprintf(w, "note: %s: env %s looks like a secret: written as {{ $%s }}; set %s in the deploying job's environment (a CI secret)\n", label(e, entries), k, k, k)
 		}
 		for _, n := range e.Notes {
 			kind := "note"
@@ -336,17 +444,23 @@ func finishAdopt(data []byte, entries []adopt.Entry, skipped []string, target st
 				kind = "warning"
 				lost++
 			}
-			fmt.Fprintf(w, "%s: %s: %s\n", kind, e.Name, n)
+			fmt.Fprintf(w, "%s: %s: %s\n", kind, label(e, entries), n)
 		}
 	}
 	if len(skipped) > 0 {
 		fmt.Fprintf(w, "not adopted: %s whose entrypoint is not in this checkout: %s\n", plural(len(skipped), "1 deployment", fmt.Sprintf("%d deployments", len(skipped))), listSome(skipped, 5))
 	}
 	fmt.Fprintf(w, "next: %s\n", deployHint(entries, f))
-	if lost == 0 {
+	warnings := plural(lost, "1 warning", fmt.Sprintf("%d warnings", lost))
+	switch {
+	case len(f.files) > 0 && lost > 0:
+		fmt.Fprintf(w, "  %s above: what %s is not in the file; complete it before deploying\n", warnings, plural(lost, "it names", "they name"))
+	case len(f.files) > 0:
+		fmt.Fprintln(w, "  the file says everything the deployment files said that Prefect 3 still has")
+	case lost == 0:
 		fmt.Fprintln(w, "  its plan keeps every setting; it adds only the product's tags, labels and DEPLOYMENT_NAME (and the version of the commit deployed)")
-	} else {
-		fmt.Fprintf(w, "  %s above: a deploy would change %s; edit the file or the server first\n", plural(lost, "1 warning", fmt.Sprintf("%d warnings", lost)), plural(lost, "it", "them"))
+	default:
+		fmt.Fprintf(w, "  %s above: a deploy would change what %s; edit the file or the server first\n", warnings, plural(lost, "it names", "they name"))
 	}
 	return nil
 }

@@ -42,7 +42,8 @@ type Value struct {
 	Name, Qualified string
 	// Local says Name is a function or class defined at the file's module level.
 	Local bool
-	// Call is a call expression, e.g. CronSchedule(cron="0 3 * * *").
+	// Call is a call expression, e.g. CronSchedule(cron="0 3 * * *"), or the call a name is
+	// bound to at module level (k8s = KubernetesJob(...); ... infrastructure=k8s).
 	Call *Call
 	// Items are the elements of a list or tuple that is not a literal (it holds calls or
 	// names), e.g. [CronSchedule(cron="0 3 * * *")].
@@ -185,8 +186,19 @@ func (a *analyzer) fill(v *Value, n *node) {
 		}
 		parts := strings.Split(v.Name, ".")
 		v.Qualified = a.resolve(parts)
-		if b, ok := a.mod.names[parts[0]]; ok && v.Qualified == "" && len(parts) == 1 && (b.kind == bDef || b.kind == bClass) {
-			v.Local = true
+		if b, ok := a.mod.names[parts[0]]; ok && v.Qualified == "" && len(parts) == 1 {
+			switch b.kind {
+			case bDef, bClass:
+				v.Local = true
+			case bAssign:
+				// A name bound at module level to a call (storage = GitHub.load("x")) says what
+				// it was made by.
+				if e := b.expr(); e != nil && e.kind == nCall {
+					via := Value{Line: v.Line, Col: v.Col}
+					a.fill(&via, e)
+					v.Call = via.Call
+				}
+			}
 		}
 	case nCall:
 		c := &Call{Line: v.Line, Col: v.Col}

@@ -1,0 +1,6 @@
+from prefect import flow
+
+
+@flow
+def etl(rows: int = 10):
+    print(rows)

@@ -1,0 +1,2 @@
+MARKETS = ["EU", "US"]
+HOURS = 1
