@@ -107,6 +107,9 @@ type Options struct {
 	// Secret and NotSecret force env var names to be treated as secrets or not, whatever
 	// their names and values look like.
 	Secret, NotSecret []string
+	// WorkPool is the work pool of Prefect 2 deployments that name none (they ran on agents
+	// polling a work queue; Prefect 3 workers poll a pool).
+	WorkPool string
 }
 
 // productTagKeys are the tag and label keys every deploy writes itself.

@@ -455,9 +455,9 @@ func TestAdoptPrefect2Files(t *testing.T) {
 		t.Fatalf("adopt: exit %d\n%s", code, errs)
 	}
 	for _, want := range []string{
-		"warning: load-prices/" + runID + "-default: not carried over: projects/warehouse/load_prices/default.deployment.py:25:13: storage=storage",
-		"note: load-prices/" + runID + "-default: projects/warehouse/load_prices/default.deployment.py:24:20: infrastructure=KubernetesJob(...)",
-		"note: " + runID + "-hourly: projects/warehouse/load_prices/hourly.deployment.py:18:11: apply= has no effect here",
+		"warning: load-prices/" + runID + "-default at projects/warehouse/load_prices/default.deployment.py:25:13: not carried over: storage=storage",
+		"note: load-prices/" + runID + "-default at projects/warehouse/load_prices/default.deployment.py:24:20: infrastructure=KubernetesJob(...)",
+		"note: " + runID + "-hourly at projects/warehouse/load_prices/hourly.deployment.py:18:11: apply= has no effect here",
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("adopt does not say %q:\n%s", want, errs)

@@ -243,12 +243,12 @@ func fromCall(root string, res *discover.Result, c discover.Call, opts Options) 
 			e.Schedules[i].Active = false
 		}
 	}
-	if e.WorkPool == "" {
-		at := discover.Value{Line: c.Line, Col: c.Col}
+	if e.WorkPool == "" && opts.WorkPool != "" {
+		e.WorkPool = opts.WorkPool
 		if e.WorkQueue != "" {
-			note(true, at, "no work_pool_name: Prefect 2 agents polled the work queue %q; Prefect 3 workers poll a work pool: add work_pool.name to the entry (deploy refuses none)", e.WorkQueue)
+			note(false, discover.Value{Line: c.Line, Col: c.Col}, "no work_pool_name: Prefect 2 agents polled the work queue %q; it is now a queue of the work pool %s (--work-pool)", e.WorkQueue, opts.WorkPool)
 		} else {
-			note(true, at, "no work_pool_name: add work_pool.name to the entry (Prefect 3 workers poll a work pool)")
+			note(false, discover.Value{Line: c.Line, Col: c.Col}, "no work_pool_name: the work pool is %s (--work-pool)", opts.WorkPool)
 		}
 	}
 	e.JobVariables = e.jobVariables(e.JobVariables, opts)

@@ -23,8 +23,8 @@ import (
 // adoptFlags are the adopt command's flags.
 type adoptFlags struct {
 	names, flows, tags, secret, notSecret, files multiFlag
-	file, env                                    string
-	force, dryRun                                bool
+	file, env, workPool                          string
+	force, dryRun, skipInvalid                   bool
 }
 
 const adoptUsage = `Usage: prefect-deploy adopt [flags]
@@ -57,6 +57,8 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&f.env, "env", "", "environment the deployments belong to (for the deploy command adopt suggests)")
 	fs.BoolVar(&f.force, "force", false, "overwrite the file if it exists")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the file to stdout and write nothing")
+	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "--from-files: adopt the calls that can be, list the others and exit 1 (default: any refused call writes nothing)")
+	fs.StringVar(&f.workPool, "work-pool", "", "--from-files: work pool of the deployments that name none (Prefect 2 agents polled work queues; Prefect 3 workers poll pools)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -89,7 +91,7 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("%s already exists: pass --force to overwrite it, --file to write another file, or --dry-run to see what adopt would write", shownPath(env, target))
 		}
 	}
-	opts := adopt.Options{Secret: f.secret, NotSecret: f.notSecret}
+	opts := adopt.Options{Secret: f.secret, NotSecret: f.notSecret, WorkPool: f.workPool}
 	if len(f.files) > 0 {
 		if len(f.names)+len(f.flows)+len(f.tags) > 0 {
 			return usagef("--from-files reads files, not the server: --name, --flow and --tag select server deployments")
@@ -137,15 +139,33 @@ func adoptFiles(f adoptFlags, dir, target string, toStdout bool, opts adopt.Opti
 		return slices.ContainsFunc(f.files, func(p string) bool { return adopt.Glob(p, file) })
 	}
 	entries, problems := adopt.FromPrefect2(dir, res, match, opts)
+	var refused error
 	if len(problems) > 0 {
 		lines := make([]string, len(problems))
 		for i, p := range problems {
 			lines[i] = p.Error()
 		}
-		return fmt.Errorf("%d deployment %s cannot be adopted (nothing written):\n%s", len(problems), plural(len(problems), "call", "calls"), strings.Join(lines, "\n"))
+		what := "nothing written"
+		if f.skipInvalid {
+			what = "--skip-invalid: the others were adopted"
+		}
+		refused = fmt.Errorf("%d deployment %s cannot be adopted (%s):\n%s", len(problems), plural(len(problems), "call", "calls"), what, strings.Join(lines, "\n"))
+		if !f.skipInvalid || len(entries) == 0 {
+			return refused
+		}
 	}
 	if len(entries) == 0 {
 		return errors.New(noCallsMessage(dir, f.files, match))
+	}
+	var noPool []string
+	for _, e := range entries {
+		if e.WorkPool == "" {
+			noPool = append(noPool, e.Source)
+		}
+	}
+	if len(noPool) > 0 {
+		return fmt.Errorf("%s no work pool (%s): Prefect 2 agents polled work queues, Prefect 3 workers poll work pools: pass --work-pool POOL (each work queue stays, as a queue of that pool)",
+			plural(len(noPool), "1 deployment names", fmt.Sprintf("%d deployments name", len(noPool))), listSome(noPool, 3))
 	}
 	seen := map[string]string{}
 	for _, e := range entries {
@@ -180,7 +200,10 @@ func adoptFiles(f adoptFlags, dir, target string, toStdout bool, opts adopt.Opti
 	if err != nil {
 		return err
 	}
-	return finishAdopt(data, entries, nil, target, toStdout, f, env)
+	if err := finishAdopt(data, entries, nil, target, toStdout, f, env); err != nil {
+		return err
+	}
+	return refused
 }
 
 // label names an entry in adopt's output: its name, or flow/name when another entry shares it.
@@ -369,8 +392,12 @@ func shownPath(env Env, p string) string {
 	return p
 }
 
-// positionRE matches the "file:line:col: " a loader warning starts with.
-var positionRE = regexp.MustCompile(`^\S+:\d+:\d+: `)
+// warningPositionRE matches the "file:line:col: " a loader warning starts with.
+var warningPositionRE = regexp.MustCompile(`^\S+:\d+:\d+: `)
+
+// positionRE matches the "file:line:col: " a note's message starts with (after "not carried
+// over: "): group 1 is that prefix, group 2 the position.
+var positionRE = regexp.MustCompile(`^(not carried over: )?(\S+:\d+:\d+): `)
 
 // loadWritten loads a prefect.yaml adopt is about to write the way deploy will (from a
 // temporary file in dir, so entrypoints resolve), with the secrets entries stand for set. A
@@ -408,7 +435,7 @@ func loadWritten(data []byte, dir string, env Env, serverVersion string, entries
 	// The positions are in a file that is not the one written (notes become comments there).
 	for i := range got {
 		for j, w := range got[i].Warnings {
-			got[i].Warnings[j] = positionRE.ReplaceAllString(w, "")
+			got[i].Warnings[j] = warningPositionRE.ReplaceAllString(w, "")
 		}
 	}
 	return got, nil
@@ -434,9 +461,29 @@ func finishAdopt(data []byte, entries []adopt.Entry, skipped []string, target st
 	for _, e := range entries {
 		fmt.Fprintf(w, "  %s/%s  %s\n", e.FlowName, e.Name, e.Entrypoint)
 	}
+	// A note several deployments share (a storage block in every file) is said once.
+	type group struct {
+		kind, msg string
+		where     []string
+	}
+	var groups []*group
+	byMsg := map[string]*group{}
+	say := func(kind, where, msg string) {
+		if m := positionRE.FindStringSubmatch(msg); m != nil {
+			where += " at " + m[2]
+			msg = m[1] + strings.TrimPrefix(msg, m[0])
+		}
+		g := byMsg[kind+msg]
+		if g == nil {
+			g = &group{kind: kind, msg: msg}
+			byMsg[kind+msg] = g
+			groups = append(groups, g)
+		}
+		g.where = append(g.where, where)
+	}
 	for _, e := range entries {
 		for _, k := range e.SecretEnv {
-			fmt.Fprintf(w, "note: %s: env %s looks like a secret: written as {{ $%s }}; set %s in the deploying job's environment (a CI secret)\n", label(e, entries), k, k, k)
+			say("note", label(e, entries), fmt.Sprintf("env %s looks like a secret: written as {{ $%s }}; set %s in the deploying job's environment (a CI secret)", k, k, k))
 		}
 		for _, n := range e.Notes {
 			kind := "note"
@@ -444,8 +491,15 @@ func finishAdopt(data []byte, entries []adopt.Entry, skipped []string, target st
 				kind = "warning"
 				lost++
 			}
-			fmt.Fprintf(w, "%s: %s: %s\n", kind, label(e, entries), n)
+			say(kind, label(e, entries), n.String())
 		}
+	}
+	for _, g := range groups {
+		if len(g.where) == 1 {
+			fmt.Fprintf(w, "%s: %s: %s\n", g.kind, g.where[0], g.msg)
+			continue
+		}
+		fmt.Fprintf(w, "%s: %d deployments (%s): %s\n", g.kind, len(g.where), listSome(g.where, 3), g.msg)
 	}
 	if len(skipped) > 0 {
 		fmt.Fprintf(w, "not adopted: %s whose entrypoint is not in this checkout: %s\n", plural(len(skipped), "1 deployment", fmt.Sprintf("%d deployments", len(skipped))), listSome(skipped, 5))
