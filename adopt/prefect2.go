@@ -24,14 +24,14 @@ var Prefect2Calls = []string{
 // noEffect are build_from_flow arguments that steer how Prefect 2 built or uploaded the
 // deployment, not the deployment: a prefect.yaml entry has nothing to say about them.
 var noEffect = map[string]string{
-	"output":                  "it wrote the deployment's YAML file",
-	"skip_upload":             "it skipped the storage upload",
-	"ignore_file":             "it chose what the storage upload left out",
-	"apply":                   "the file's deployment is applied by deploy",
-	"load_existing":           "it merged the server's deployment in",
-	"timestamp":               "the server sets it",
+	"output":                   "it wrote the deployment's YAML file",
+	"skip_upload":              "it skipped the storage upload",
+	"ignore_file":              "it chose what the storage upload left out",
+	"apply":                    "the file's deployment is applied by deploy",
+	"load_existing":            "it merged the server's deployment in",
+	"timestamp":                "the server sets it",
 	"parameter_openapi_schema": "deploy reads the schema from the flow's signature",
-	"flow_name":               "the entrypoint's flow decides it",
+	"flow_name":                "the entrypoint's flow decides it",
 }
 
 // infraJobVariables are the infrastructure block fields that are job variables of Prefect 3's
