@@ -3,45 +3,13 @@ package config
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// goldenCompare compares got with the golden file, or rewrites it with -update.
-func goldenCompare(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("failed to read golden file (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-	}
-}
-
-// cases returns the YAML files in dir.
-func cases(t *testing.T, dir string) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no test cases in testdata/%s: %v", dir, err)
-	}
-	return files
-}
 
 // dump is what the golden file of a valid config shows: file-level values
 // and the resolved settings of every flow, variant and environment.
@@ -87,7 +55,7 @@ func TestParseValidFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			goldenCompare(t, strings.TrimSuffix(file, ".yaml")+".golden.json", append(got, '\n'))
+			goldenFor(t, file, ".golden.json", append(got, '\n'))
 		})
 	}
 }
@@ -111,7 +79,7 @@ func TestParseInvalidFiles(t *testing.T) {
 					t.Errorf("error without a position in %s: %+v", path, e)
 				}
 			}
-			goldenCompare(t, strings.TrimSuffix(file, ".yaml")+".golden", []byte(err.Error()+"\n"))
+			goldenFor(t, file, ".golden", []byte(err.Error()+"\n"))
 		})
 	}
 }

@@ -6,7 +6,11 @@
 // [Errors]); how a flow key or variant name in the file matches a flow
 // (standard underscore form, so "my-flow" and "my_flow" are the same flow);
 // and how the levels of the file combine into one deployment's settings
-// ([File.Resolve]).
+// ([File.Resolve]). The file is read by the shared reader (package yamlfile,
+// YAML 1.2 typing) and its schedules, intervals, concurrency limits, triggers,
+// code sources and job variables are the vocabulary's (package vocab, in its
+// Go forms); this package maps its keys and levels onto them and adds its own
+// checks and messages.
 //
 // # File format
 //

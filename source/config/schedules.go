@@ -96,8 +96,10 @@ func (p *parser) schedule(n *yamlfile.Node, at string) (Schedule, bool) {
 				}
 			}
 		case "timezone":
-			if s.Timezone, ok = p.name(v, kp); ok {
-				if err := vocab.CheckTimezone(s.Timezone); err != nil {
+			var tz string
+			if tz, ok = p.name(v, kp); ok {
+				s.Timezone = &tz
+				if err := vocab.CheckTimezone(tz); err != nil {
 					p.errorf(v, "%s: %v", kp, err)
 					ok = false
 				}

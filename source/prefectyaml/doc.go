@@ -4,8 +4,13 @@
 // triggers.
 //
 // It decides which entries a deploy targets ([Options.Select]), how the
-// file is read and templated, which build steps run here, and where the
-// result deliberately departs from `prefect deploy`. The behaviour mirrors
+// file is templated, which build steps run here, and where the result
+// deliberately departs from `prefect deploy`. The file is read by the shared
+// reader (package yamlfile, with yaml.safe_load's PyYAML typing), and the
+// deployment concepts — schedules, intervals, anchor dates, concurrency,
+// triggers' default names, the default pull step — are the vocabulary's
+// (package vocab, in its pydantic forms); this package maps prefect.yaml's
+// keys onto them and adds prefect deploy's defaults and leniency. The behaviour mirrors
 // Prefect 3.x's prefect/cli/deploy (_core.py, _config.py, _models.py,
 // _schedules.py, _actions.py) and was checked against `prefect deploy`
 // itself on a live server (TestMatchesPrefectDeploy).

@@ -55,8 +55,8 @@ func (l *fileLoader) dockerStep(st *stepState, step, args *node, res *stepResult
 	unknown := func(key string, g *gap) { st.unknown[key] = g.explain(key, id+"."+key) }
 	// arg templates one argument, or says why it cannot be resolved.
 	arg := func(key string) (*node, *gap) {
-		raw, ok := args.get(key)
-		if !ok || raw.isNull() {
+		raw, ok := args.Get(key)
+		if !ok || raw.IsNull() {
 			return nil, nil
 		}
 		what := "its " + key + ": cannot be resolved"
@@ -68,7 +68,7 @@ func (l *fileLoader) dockerStep(st *stepState, step, args *node, res *stepResult
 			warn: func(n *node, f string, a ...any) {
 				res.warnings = append(res.warnings, warning{n, fmt.Sprintf(f, a...)})
 			}}
-		v, _ := t.apply(raw.clone(), finalPass)
+		v, _ := t.apply(raw.Clone(), finalPass)
 		if len(scratch.list) > 0 {
 			return nil, &gap{what: what, detail: scratch.list[0].Message, nested: true}
 		}
@@ -76,11 +76,11 @@ func (l *fileLoader) dockerStep(st *stepState, step, args *node, res *stepResult
 	}
 
 	name, nameGap := arg("image_name")
-	if nameGap == nil && (name == nil || name.kind != strKind || name.s == "") {
+	if nameGap == nil && (name == nil || name.Kind != strKind || name.Str == "") {
 		nameGap = &gap{what: "has no image_name string"}
 	}
 	if nameGap == nil {
-		out["image_name"] = name.s
+		out["image_name"] = name.Str
 	} else {
 		unknown("image_name", nameGap)
 	}
@@ -95,14 +95,14 @@ func (l *fileLoader) dockerStep(st *stepState, step, args *node, res *stepResult
 		}
 	}
 	if tagGap == nil {
-		out["tag"] = tag.value()
+		out["tag"] = tag.Value()
 	} else {
 		unknown("tag", tagGap)
 	}
 
 	imageGap := cmp.Or(nameGap, tagGap)
 	if imageGap == nil {
-		out["image"] = name.s + ":" + pyStr(tag.value())
+		out["image"] = name.Str + ":" + pyStr(tag.Value())
 	} else {
 		unknown("image", imageGap)
 	}
@@ -111,7 +111,7 @@ func (l *fileLoader) dockerStep(st *stepState, step, args *node, res *stepResult
 	case g != nil:
 		unknown("additional_tags", g)
 	case pyTruthy(extra):
-		out["additional_tags"] = extra.value()
+		out["additional_tags"] = extra.Value()
 	default:
 		out["additional_tags"] = []any{}
 	}

@@ -23,7 +23,7 @@ type errs struct {
 func (e *errs) at(n *node, format string, args ...any) {
 	line, col := 0, 0
 	if n != nil {
-		line, col = n.line, n.col
+		line, col = n.Line, n.Col
 	}
 	e.list = append(e.list, &Error{File: e.file, Line: line, Column: col, Message: fmt.Sprintf(format, args...)})
 }

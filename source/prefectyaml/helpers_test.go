@@ -15,12 +15,23 @@ import (
 func fixtureRepo(t *testing.T, rewrite func(path string, data []byte) []byte) string {
 	t.Helper()
 	dir := t.TempDir()
-	err := filepath.WalkDir("testdata/monorepo", func(path string, d fs.DirEntry, err error) error {
+	copyTree(t, "testdata/monorepo", dir, rewrite)
+	gitOutput(t, dir, "init", "-q", "-b", "main")
+	gitOutput(t, dir, "add", ".")
+	gitOutput(t, dir, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "fixture")
+	return dir
+}
+
+// copyTree copies the tree at src to dst, passing each file through rewrite (when not nil;
+// a nil result leaves the file out).
+func copyTree(t *testing.T, src, dst string, rewrite func(path string, data []byte) []byte) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel("testdata/monorepo", path)
-		target := filepath.Join(dir, rel)
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
@@ -29,17 +40,15 @@ func fixtureRepo(t *testing.T, rewrite func(path string, data []byte) []byte) st
 			return err
 		}
 		if rewrite != nil {
-			data = rewrite(rel, data)
+			if data = rewrite(rel, data); data == nil {
+				return nil
+			}
 		}
 		return os.WriteFile(target, data, 0o644)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gitOutput(t, dir, "init", "-q", "-b", "main")
-	gitOutput(t, dir, "add", ".")
-	gitOutput(t, dir, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "fixture")
-	return dir
 }
 
 func gitOutput(t *testing.T, dir string, args ...string) string {

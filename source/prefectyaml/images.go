@@ -66,7 +66,7 @@ func (b ImageBuild) tags() []string {
 // imageBuild records a build_docker_image step with its templated arguments; out are the
 // outputs the deployments see (supplied, from [Options.Image], or derived from the step).
 func (l *fileLoader) imageBuild(step, args *node, res *stepResult, id string, out map[string]any) ImageBuild {
-	b := ImageBuild{File: l.file, Line: step.line, Source: fmt.Sprintf("%s:%d", l.file, step.line), StepID: id,
+	b := ImageBuild{File: l.file, Line: step.Line, Source: fmt.Sprintf("%s:%d", l.file, step.Line), StepID: id,
 		Context: ".", Dockerfile: "Dockerfile", AdditionalTags: []string{}}
 	str := func(v any) string {
 		if v == nil {
@@ -84,17 +84,17 @@ func (l *fileLoader) imageBuild(step, args *node, res *stepResult, id string, ou
 	// The other arguments, templated with the outputs so far; one that cannot be resolved
 	// here is left as written.
 	arg := func(key string) any {
-		raw, ok := args.get(key)
-		if !ok || raw.isNull() {
+		raw, ok := args.Get(key)
+		if !ok || raw.IsNull() {
 			return nil
 		}
 		scratch := &errs{file: l.file}
 		t := &templater{errs: scratch, lookup: l.lookup, outputs: res.outputs, steps: res.steps, warn: func(*node, string, ...any) {}}
-		v, _ := t.apply(raw.clone(), finalPass)
+		v, _ := t.apply(raw.Clone(), finalPass)
 		if len(scratch.list) > 0 {
-			return raw.value()
+			return raw.Value()
 		}
-		return v.value()
+		return v.Value()
 	}
 	if v := arg("path"); v != nil {
 		b.Context = filepath.ToSlash(str(v))

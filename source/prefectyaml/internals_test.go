@@ -96,8 +96,8 @@ func scalar(t *testing.T, in string) (any, Errors) {
 	}
 	d := &decoder{errs: e}
 	n := d.convert(root)
-	v, _ := n.get("v")
-	return v.value(), e.list
+	v, _ := n.Get("v")
+	return v.Value(), e.list
 }
 
 func TestScalarErrors(t *testing.T) {
@@ -117,17 +117,17 @@ func TestParseInterval(t *testing.T) {
 		want float64
 		err  bool
 	}{
-		{name: "seconds", in: &node{kind: intKind, i: 3600}, want: 3600},
-		{name: "fractional", in: &node{kind: floatKind, f: 90.5}, want: 90.5},
-		{name: "iso", in: &node{kind: strKind, s: "PT1H30M"}, want: 5400},
-		{name: "iso days and weeks", in: &node{kind: strKind, s: "P1W2D"}, want: 9 * 86400},
-		{name: "clock", in: &node{kind: strKind, s: "01:30:00"}, want: 5400},
-		{name: "hours and minutes", in: &node{kind: strKind, s: "10:00"}, want: 36000},
-		{name: "days", in: &node{kind: strKind, s: "2 days, 00:00:01.5"}, want: 172801.5},
-		{name: "numeric string", in: &node{kind: strKind, s: "3600"}, err: true},
-		{name: "zero", in: &node{kind: intKind}, err: true},
-		{name: "negative", in: &node{kind: strKind, s: "-PT1H"}, err: true},
-		{name: "words", in: &node{kind: strKind, s: "hourly"}, err: true},
+		{name: "seconds", in: &node{Kind: intKind, Int: 3600}, want: 3600},
+		{name: "fractional", in: &node{Kind: floatKind, Float: 90.5}, want: 90.5},
+		{name: "iso", in: &node{Kind: strKind, Str: "PT1H30M"}, want: 5400},
+		{name: "iso days and weeks", in: &node{Kind: strKind, Str: "P1W2D"}, want: 9 * 86400},
+		{name: "clock", in: &node{Kind: strKind, Str: "01:30:00"}, want: 5400},
+		{name: "hours and minutes", in: &node{Kind: strKind, Str: "10:00"}, want: 36000},
+		{name: "days", in: &node{Kind: strKind, Str: "2 days, 00:00:01.5"}, want: 172801.5},
+		{name: "numeric string", in: &node{Kind: strKind, Str: "3600"}, err: true},
+		{name: "zero", in: &node{Kind: intKind}, err: true},
+		{name: "negative", in: &node{Kind: strKind, Str: "-PT1H"}, err: true},
+		{name: "words", in: &node{Kind: strKind, Str: "hourly"}, err: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // Options controls which entries [Load] selects and how it fills in what
@@ -304,27 +305,27 @@ func (l *fileLoader) loadFile() []located {
 	}
 	var out []located
 	for _, entry := range m.deployments {
-		nameNode, _ := entry.get("name")
-		if nameNode.isNull() {
+		nameNode, _ := entry.Get("name")
+		if nameNode.IsNull() {
 			continue // prefect deploy skips unnamed entries
 		}
-		name := nameNode.s
-		if nameNode.kind == strKind {
+		name := nameNode.Str
+		if nameNode.Kind == strKind {
 			t := &templater{lookup: l.lookup, errs: l.errs, warn: func(*node, string, ...any) {}}
-			if n, _ := t.apply(nameNode.clone(), envPass); n != nil {
-				name = n.s
+			if n, _ := t.apply(nameNode.Clone(), envPass); n != nil {
+				name = n.Str
 			}
 		}
-		ep, _ := entry.get("entrypoint")
+		ep, _ := entry.Get("entrypoint")
 		epText := ""
-		if ep != nil && ep.kind == strKind {
-			epText = ep.s
+		if ep != nil && ep.Kind == strKind {
+			epText = ep.Str
 		}
 		if !l.sel.match(name, epText) {
 			continue
 		}
 		if d := l.entry(m, entry); d != nil {
-			out = append(out, located{*d, entry.col})
+			out = append(out, located{*d, entry.Col})
 		}
 	}
 	return out
@@ -338,22 +339,22 @@ var usedKeys = []string{"name", "version", "version_type", "tags", "description"
 // entry turns one deployment entry into a Deployment, following
 // prefect/cli/deploy/_core.py:_run_single_deploy step by step.
 func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
-	cfg := raw.clone()
-	d := &Deployment{File: l.file, Line: raw.line}
+	cfg := raw.Clone()
+	d := &Deployment{File: l.file, Line: raw.Line}
 	var warns []warning
 	warn := func(n *node, f string, a ...any) { warns = append(warns, warning{n, fmt.Sprintf(f, a...)}) }
 	before := len(l.errs.list)
 	failed := func() bool { return len(l.errs.list) > before }
 
-	for i, k := range cfg.keys {
+	for i, k := range cfg.Keys {
 		if !slices.Contains(entryKeys, k) {
-			warn(cfg.vals[i], "unknown key %q is ignored (prefect deploy ignores it too)", k)
+			warn(cfg.Vals[i], "unknown key %q is ignored (prefect deploy ignores it too)", k)
 		}
 	}
-	if wp, ok := cfg.get("work_pool"); ok && wp.kind == mapKind {
-		for i, k := range wp.keys {
+	if wp, ok := cfg.Get("work_pool"); ok && wp.Kind == mapKind {
+		for i, k := range wp.Keys {
 			if !slices.Contains(workPoolKeys, k) {
-				warn(wp.vals[i], "unknown key %q in work_pool is ignored (prefect deploy ignores it too)", k)
+				warn(wp.Vals[i], "unknown key %q in work_pool is ignored (prefect deploy ignores it too)", k)
 			}
 		}
 	}
@@ -361,28 +362,28 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	// The legacy single schedule (_handle_deprecated_schedule_fields): only
 	// a mapping counts; checkFile refused anything else if the governing
 	// version does.
-	if s, ok := cfg.get("schedule"); ok && pyTruthy(s) {
-		if cfg.has("schedules") {
+	if s, ok := cfg.Get("schedule"); ok && pyTruthy(s) {
+		if cfg.Has("schedules") {
 			l.errs.at(s, "both schedule and schedules are set; use only schedules")
 			return nil
 		}
-		if s.kind == mapKind {
-			cfg.set("schedules", &node{kind: seqKind, seq: []*node{s}, line: s.line, col: s.col})
+		if s.Kind == mapKind {
+			cfg.Set("schedules", &node{Kind: seqKind, Items: []*node{s}, Line: s.Line, Col: s.Col})
 		} else {
-			warn(s, "schedule: given as %s has no effect, so the deployment gets no schedules: %s; write the items under schedules:", s.kind, l.rules.lenientNote(strictLegacySchedule))
+			warn(s, "schedule: given as %s has no effect, so the deployment gets no schedules: %s; write the items under schedules:", s.Kind, l.rules.lenientNote(strictLegacySchedule))
 		}
 	}
 	// Keys of a schedule item that the governing version ignores (checkFile
 	// refused them otherwise): warned about and dropped before templating.
-	if s, ok := cfg.get("schedules"); ok && s.kind == seqKind {
-		for _, item := range s.seq {
-			if item.kind != mapKind {
+	if s, ok := cfg.Get("schedules"); ok && s.Kind == seqKind {
+		for _, item := range s.Items {
+			if item.Kind != mapKind {
 				continue
 			}
-			for i := 0; i < len(item.keys); i++ {
-				if k := item.keys[i]; !slices.Contains(scheduleKeys, k) {
-					warn(item.vals[i], "schedule key %q has no effect: %s", k, l.rules.lenientNote(strictScheduleKeys))
-					item.del(k)
+			for i := 0; i < len(item.Keys); i++ {
+				if k := item.Keys[i]; !slices.Contains(scheduleKeys, k) {
+					warn(item.Vals[i], "schedule key %q has no effect: %s", k, l.rules.lenientNote(strictScheduleKeys))
+					item.Del(k)
 					i--
 				}
 			}
@@ -392,17 +393,17 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	// Steps are taken before any templating: a deployment-level key, even
 	// null or [], replaces the top-level one.
 	build, push := m.build, m.push
-	if v, ok := cfg.get("build"); ok {
+	if v, ok := cfg.Get("build"); ok {
 		build = stepList(v)
 	}
-	if v, ok := cfg.get("push"); ok {
+	if v, ok := cfg.Get("push"); ok {
 		push = stepList(v)
 	}
 	var pull []*node
 	noPull := false
-	if v, ok := cfg.get("pull"); ok {
+	if v, ok := cfg.Get("pull"); ok {
 		switch steps := stepList(v); {
-		case v.kind == seqKind && len(v.seq) == 0:
+		case v.Kind == seqKind && len(v.Items) == 0:
 			noPull = true
 		case len(steps) > 0:
 			pull = steps
@@ -419,25 +420,25 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	// stay as written.
 	env := &templater{errs: l.errs, lookup: l.lookup, warn: warn}
 	for _, k := range append(slices.Clone(usedKeys), "schedules", "triggers") {
-		for i, key := range cfg.keys {
+		for i, key := range cfg.Keys {
 			if key == k {
-				cfg.vals[i], _ = env.apply(cfg.vals[i], envPass)
+				cfg.Vals[i], _ = env.apply(cfg.Vals[i], envPass)
 			}
 		}
 	}
-	nameNode, _ := cfg.get("name")
-	if nameNode == nil || nameNode.kind != strKind || nameNode.s == "" {
+	nameNode, _ := cfg.Get("name")
+	if nameNode == nil || nameNode.Kind != strKind || nameNode.Str == "" {
 		l.errs.at(cfg, "a deployment name must be provided")
 		return nil
 	}
-	deploymentName := nameNode.s
+	deploymentName := nameNode.Str
 
-	epNode, _ := cfg.get("entrypoint")
-	if epNode == nil || epNode.kind != strKind || epNode.s == "" {
+	epNode, _ := cfg.Get("entrypoint")
+	if epNode == nil || epNode.Kind != strKind || epNode.Str == "" {
 		l.errs.at(cfg, "deployment %q has no entrypoint (path/to/file.py:function)", deploymentName)
 		return nil
 	}
-	flow, err := l.flows.lookupFlow(l.dir, epNode.s)
+	flow, err := l.flows.lookupFlow(l.dir, epNode.Str)
 	if err != nil {
 		l.errs.at(epNode, "%v", err)
 		return nil
@@ -448,9 +449,9 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	}
 	d.FlowName = flow.name
 
-	wp, _ := cfg.get("work_pool")
-	poolNode, _ := wp.get("name")
-	if poolNode == nil || poolNode.kind != strKind || poolNode.s == "" {
+	wp, _ := cfg.Get("work_pool")
+	poolNode, _ := wp.Get("name")
+	if poolNode == nil || poolNode.Kind != strKind || poolNode.Str == "" {
 		at := wp
 		if at == nil {
 			at = cfg
@@ -473,11 +474,11 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 
 	// Schedules are templated with step outputs, then built.
 	var schedules []prefect.DeploymentSchedule
-	if s, ok := cfg.get("schedules"); ok && s.kind == seqKind {
+	if s, ok := cfg.Get("schedules"); ok && s.Kind == seqKind {
 		final.what = "a schedule"
 		s, _ = final.apply(s, finalPass)
-		for _, item := range s.seq {
-			if item.kind != mapKind {
+		for _, item := range s.Items {
+			if item.Kind != mapKind {
 				continue
 			}
 			if sch, ok := buildSchedule(item, l.errs, warn); ok {
@@ -489,28 +490,28 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	// The rest of the entry, but not trigger parameters; {{ ctx.* }} stays.
 	final.what = ""
 	for _, k := range usedKeys {
-		for i, key := range cfg.keys {
+		for i, key := range cfg.Keys {
 			if key == k {
-				cfg.vals[i], _ = final.apply(cfg.vals[i], finalPass)
+				cfg.Vals[i], _ = final.apply(cfg.Vals[i], finalPass)
 			}
 		}
 	}
 	var triggers []map[string]any
-	if tv, ok := cfg.get("triggers"); ok && tv.kind == seqKind {
+	if tv, ok := cfg.Get("triggers"); ok && tv.Kind == seqKind {
 		final.what = "a trigger"
-		for i, tr := range tv.seq {
-			if tr.kind != mapKind {
+		for i, tr := range tv.Items {
+			if tr.Kind != mapKind {
 				continue
 			}
-			params, hasParams := tr.get("parameters")
-			tr.del("parameters")
+			params, hasParams := tr.Get("parameters")
+			tr.Del("parameters")
 			tr, _ = final.apply(tr, finalPass)
 			if hasParams {
-				tr.set("parameters", params)
+				tr.Set("parameters", params)
 			}
-			spec := tr.value().(map[string]any)
+			spec := tr.Value().(map[string]any)
 			if name, ok := spec["name"]; !ok || name == nil {
-				spec["name"] = fmt.Sprintf("%s__automation_%d", deploymentName, i+1)
+				spec["name"] = vocab.TriggerName(deploymentName, i)
 			}
 			triggers = append(triggers, spec)
 		}
@@ -522,15 +523,15 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 		pullT := &templater{errs: l.errs, lookup: l.lookup, outputs: res.outputs, steps: res.steps, warn: warn, what: "a pull step"}
 		pullSteps = []map[string]any{}
 		for _, step := range pull {
-			step, _ = pullT.apply(step.clone(), pullPass)
-			pullSteps = append(pullSteps, step.value().(map[string]any))
+			step, _ = pullT.apply(step.Clone(), pullPass)
+			pullSteps = append(pullSteps, step.Value().(map[string]any))
 		}
 	} else if noPull {
 		pullSteps = []map[string]any{}
 	}
 
 	for _, k := range usedKeys {
-		if v, ok := cfg.get(k); ok {
+		if v, ok := cfg.Get(k); ok {
 			for _, ref := range unresolved(v) {
 				warn(v, "%s is kept as written: prefect deploy would resolve it against the server at deploy time", ref)
 			}
@@ -551,7 +552,7 @@ func (l *fileLoader) entry(m *fileModel, raw *node) *Deployment {
 	d.Triggers = triggers
 	d.Builds = res.builds
 	slices.SortStableFunc(warns, func(a, b warning) int {
-		return cmp.Or(cmp.Compare(a.n.line, b.n.line), cmp.Compare(a.n.col, b.n.col))
+		return cmp.Or(cmp.Compare(a.n.Line, b.n.Line), cmp.Compare(a.n.Col, b.n.Col))
 	})
 	for _, w := range warns {
 		d.Warnings = append(d.Warnings, l.position(w.n)+w.msg)
@@ -564,20 +565,20 @@ func (l *fileLoader) position(n *node) string {
 	if n == nil {
 		return l.file + ": "
 	}
-	return fmt.Sprintf("%s:%d:%d: ", l.file, n.line, n.col)
+	return fmt.Sprintf("%s:%d:%d: ", l.file, n.Line, n.Col)
 }
 
 // stepList returns the steps of a deployment-level build, push or pull
 // value: nil for null, {} and [].
 func stepList(v *node) []*node {
-	switch v.kind {
+	switch v.Kind {
 	case mapKind:
-		if len(v.keys) == 0 {
+		if len(v.Keys) == 0 {
 			return nil
 		}
 		return []*node{v}
 	case seqKind:
-		return v.seq
+		return v.Items
 	}
 	return nil
 }
@@ -588,7 +589,7 @@ func stepList(v *node) []*node {
 func (l *fileLoader) runStepsCached(steps []*node) *stepResult {
 	vals := make([]any, len(steps))
 	for i, s := range steps {
-		vals[i] = s.value()
+		vals[i] = s.Value()
 	}
 	key, _ := json.Marshal(vals)
 	if r, ok := l.stepCache[string(key)]; ok {
@@ -607,25 +608,24 @@ func (l *fileLoader) runStepsCached(steps []*node) *stepResult {
 // (_generate_default_pull_action, non-interactive).
 func (l *fileLoader) defaultPull(cfg *node, m *fileModel, warn func(*node, string, ...any)) []*node {
 	build := m.build
-	if v, ok := cfg.get("build"); ok && pyTruthy(v) {
+	if v, ok := cfg.Get("build"); ok && pyTruthy(v) {
 		build = stepList(v)
 	}
 	setDir := func(dir string) []*node {
-		return []*node{{kind: mapKind, keys: []string{"prefect.deployments.steps.set_working_directory"},
-			vals: []*node{{kind: mapKind, keys: []string{"directory"}, vals: []*node{{kind: strKind, s: dir}}}}}}
+		return []*node{fromValue(vocab.SetWorkingDirectory(dir), nil)}
 	}
 	for _, s := range build {
-		if args, ok := s.get(stepDockerBuild); ok && pyTruthy(args) {
-			if df, ok := args.get("dockerfile"); ok && df.kind == strKind && df.s == "auto" {
+		if args, ok := s.Get(stepDockerBuild); ok && pyTruthy(args) {
+			if df, ok := args.Get("dockerfile"); ok && df.Kind == strKind && df.Str == "auto" {
 				return setDir("/opt/prefect/" + filepath.Base(l.absDir))
 			}
 			warn(s, "no pull steps are configured and the docker build does not use dockerfile: auto, so the deployment gets no pull steps")
 			return []*node{}
 		}
 	}
-	if wp, ok := cfg.get("work_pool"); ok {
-		if jv, ok := wp.get("job_variables"); ok {
-			if img, ok := jv.get("image"); ok && pyTruthy(img) {
+	if wp, ok := cfg.Get("work_pool"); ok {
+		if jv, ok := wp.Get("job_variables"); ok {
+			if img, ok := jv.Get("image"); ok && pyTruthy(img) {
 				warn(img, "no pull steps are configured: the flow code is expected in /opt/prefect inside the image (add a set_working_directory pull step if it is elsewhere)")
 				return setDir("/opt/prefect")
 			}
@@ -641,16 +641,16 @@ func (l *fileLoader) spec(cfg *node, flow *flowInfo, warn func(*node, string, ..
 	before := len(l.errs.list)
 	s := &prefect.DeploymentSpec{EnforceParameterSchema: true}
 	str := func(key string, n *node) (string, bool) {
-		if n == nil || n.isNull() {
+		if n == nil || n.IsNull() {
 			return "", true
 		}
-		if n.kind != strKind {
+		if n.Kind != strKind {
 			l.errs.at(n, "%s must be a string after templating, not %s", key, describe(n))
 			return "", false
 		}
-		return n.s, true
+		return n.Str, true
 	}
-	nameNode, _ := cfg.get("name")
+	nameNode, _ := cfg.Get("name")
 	s.Name, _ = str("name", nameNode)
 	if strings.HasSuffix(s.Name, ".py") {
 		// RunnerDeployment.validate_name
@@ -659,16 +659,16 @@ func (l *fileLoader) spec(cfg *node, flow *flowInfo, warn func(*node, string, ..
 	if strings.ContainsAny(s.Name, "/%&><") {
 		l.errs.at(nameNode, "deployment name %q contains one of / %% & > <, which Prefect forbids", s.Name)
 	}
-	epNode, _ := cfg.get("entrypoint")
+	epNode, _ := cfg.Get("entrypoint")
 	s.Entrypoint, _ = str("entrypoint", epNode)
 
-	versionNode, _ := cfg.get("version")
+	versionNode, _ := cfg.Get("version")
 	if version, _ := str("version", versionNode); version != "" {
 		s.Version = version
 	} else {
 		vt := ""
-		if n, ok := cfg.get("version_type"); ok && n.kind == strKind {
-			vt = n.s
+		if n, ok := cfg.Get("version_type"); ok && n.Kind == strKind {
+			vt = n.Str
 		}
 		inf, seen := l.versions[vt]
 		if !seen {
@@ -682,7 +682,7 @@ func (l *fileLoader) spec(cfg *node, flow *flowInfo, warn func(*node, string, ..
 		}
 	}
 
-	descNode, _ := cfg.get("description")
+	descNode, _ := cfg.Get("description")
 	if desc, _ := str("description", descNode); desc != "" {
 		s.Description = &desc
 	} else if flow.description != "" {
@@ -690,16 +690,16 @@ func (l *fileLoader) spec(cfg *node, flow *flowInfo, warn func(*node, string, ..
 		s.Description = &desc
 	}
 
-	if n, ok := cfg.get("tags"); ok && !n.isNull() {
-		switch n.kind {
+	if n, ok := cfg.Get("tags"); ok && !n.IsNull() {
+		switch n.Kind {
 		case seqKind:
 			s.Tags = []string{}
-			for _, t := range n.seq {
-				if t.kind != strKind {
+			for _, t := range n.Items {
+				if t.Kind != strKind {
 					l.errs.at(t, "each tag must be a string, not %s", describe(t))
 					continue
 				}
-				s.Tags = append(s.Tags, t.s)
+				s.Tags = append(s.Tags, t.Str)
 			}
 		default:
 			l.errs.at(n, "tags must be a list of strings, not %s (prefect deploy would make one tag per character of a string)", describe(n))
@@ -707,37 +707,37 @@ func (l *fileLoader) spec(cfg *node, flow *flowInfo, warn func(*node, string, ..
 	}
 
 	s.Parameters = map[string]any{}
-	if n, ok := cfg.get("parameters"); ok {
-		if n.kind != mapKind {
+	if n, ok := cfg.Get("parameters"); ok {
+		if n.Kind != mapKind {
 			l.errs.at(n, "parameters must be a mapping after templating, not %s", describe(n))
 		} else {
-			s.Parameters = n.value().(map[string]any)
+			s.Parameters = n.Value().(map[string]any)
 		}
 	}
 	s.ParameterSchema = flow.schema
 
-	wp, _ := cfg.get("work_pool")
-	pool, _ := wp.get("name")
+	wp, _ := cfg.Get("work_pool")
+	pool, _ := wp.Get("name")
 	s.WorkPoolName, _ = str("work_pool.name", pool)
-	queue, _ := wp.get("work_queue_name")
+	queue, _ := wp.Get("work_queue_name")
 	s.WorkQueueName, _ = str("work_pool.work_queue_name", queue)
 	s.JobVariables = map[string]any{}
-	if jv, ok := wp.get("job_variables"); ok {
-		if jv.kind != mapKind {
+	if jv, ok := wp.Get("job_variables"); ok {
+		if jv.Kind != mapKind {
 			l.errs.at(jv, "work_pool.job_variables must be a mapping after templating, not %s", describe(jv))
 		} else {
-			s.JobVariables = jv.value().(map[string]any)
+			s.JobVariables = jv.Value().(map[string]any)
 		}
 	}
 
-	if n, ok := cfg.get("paused"); ok && !n.isNull() {
+	if n, ok := cfg.Get("paused"); ok && !n.IsNull() {
 		b, good := laxBool(n)
 		if !good {
 			l.errs.at(n, "paused must be true or false, not %s", describe(n))
 		}
 		s.Paused = b
 	}
-	if n, ok := cfg.get("enforce_parameter_schema"); ok && !n.isNull() {
+	if n, ok := cfg.Get("enforce_parameter_schema"); ok && !n.IsNull() {
 		b, good := laxBool(n)
 		if !good {
 			l.errs.at(n, "enforce_parameter_schema must be true or false, not %s", describe(n))
@@ -753,12 +753,12 @@ func (l *fileLoader) spec(cfg *node, flow *flowInfo, warn func(*node, string, ..
 
 // concurrency fills concurrency_limit and concurrency_options.
 func (l *fileLoader) concurrency(cfg *node, s *prefect.DeploymentSpec) {
-	n, ok := cfg.get("concurrency_limit")
-	if !ok || n.isNull() {
+	n, ok := cfg.Get("concurrency_limit")
+	if !ok || n.IsNull() {
 		return
 	}
 	intOf := func(v *node, what string) (*int, bool) {
-		if v == nil || v.isNull() {
+		if v == nil || v.IsNull() {
 			return nil, true
 		}
 		i, good := laxInt(v)
@@ -769,30 +769,30 @@ func (l *fileLoader) concurrency(cfg *node, s *prefect.DeploymentSpec) {
 		x := int(i)
 		return &x, true
 	}
-	if n.kind != mapKind {
+	if n.Kind != mapKind {
 		s.ConcurrencyLimit, _ = intOf(n, "concurrency_limit")
 		return
 	}
-	limit, _ := n.get("limit")
+	limit, _ := n.Get("limit")
 	s.ConcurrencyLimit, _ = intOf(limit, "concurrency_limit.limit")
-	strategy, _ := n.get("collision_strategy")
+	strategy, _ := n.Get("collision_strategy")
 	opts := &prefect.ConcurrencyOptions{}
 	switch {
-	case strategy == nil || strategy.isNull():
+	case strategy == nil || strategy.IsNull():
 		l.errs.at(n, "concurrency_limit.collision_strategy is required in the mapping form (ENQUEUE or CANCEL_NEW)")
 		return
-	case strategy.kind != strKind || (strategy.s != "ENQUEUE" && strategy.s != "CANCEL_NEW"):
+	case strategy.Kind != strKind || !vocab.IsCollisionStrategy(strategy.Str):
 		l.errs.at(strategy, "concurrency_limit.collision_strategy must be ENQUEUE or CANCEL_NEW, not %s", describe(strategy))
 		return
 	}
-	opts.CollisionStrategy = strategy.s
-	grace, _ := n.get("grace_period_seconds")
+	opts.CollisionStrategy = strategy.Str
+	grace, _ := n.Get("grace_period_seconds")
 	g, ok := intOf(grace, "concurrency_limit.grace_period_seconds")
 	if !ok {
 		return
 	}
-	if g != nil && (*g < 60 || *g > 86400) {
-		l.errs.at(grace, "concurrency_limit.grace_period_seconds must be between 60 and 86400, not %d", *g)
+	if g != nil && !vocab.GoodGracePeriod(*g) {
+		l.errs.at(grace, "concurrency_limit.grace_period_seconds must be between %d and %d, not %d", vocab.MinGracePeriod, vocab.MaxGracePeriod, *g)
 		return
 	}
 	opts.GracePeriodSeconds = g

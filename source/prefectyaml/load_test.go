@@ -3,17 +3,15 @@ package prefectyaml
 import (
 	"encoding/json"
 	"errors"
-	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/cases")
+	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/golden"
+)
 
 // env is a fixed environment, so the cases never see the machine's (a CI
 // runner's GITHUB_SHA would change inferred versions).
@@ -95,20 +93,7 @@ func TestLoadGolden(t *testing.T) {
 			tc.opts.Dir = dir
 			deps, err := Load(tc.files, tc.opts)
 			got := render(t, deps, err, dir, tc)
-			path := filepath.Join("testdata", "cases", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", path, diff)
-			}
+			golden.Compare(t, filepath.Join("testdata", "cases", tc.name+".golden"), []byte(got))
 		})
 	}
 }
@@ -118,26 +103,12 @@ func TestLoadGolden(t *testing.T) {
 func caseDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "work")
-	err := filepath.WalkDir("testdata/cases", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel("testdata/cases", path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
+	copyTree(t, "testdata/cases", dir, func(path string, data []byte) []byte {
 		if strings.HasSuffix(path, ".golden") {
 			return nil
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
+		return data
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return dir
 }
 
@@ -256,20 +227,7 @@ func TestLoadMonorepo(t *testing.T) {
 		Getenv: env(map[string]string{"BASE_IMAGE": "ghcr.io/prefeitura-rio/prefect_rj_iplanrio"}),
 	})
 	got := render(t, deps, err, repo, goldenCase{})
-	path := filepath.Join("testdata", "monorepo-prod.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	golden.Compare(t, filepath.Join("testdata", "monorepo-prod.golden"), []byte(got))
 }
 
 // TestInferredVersion checks the version of an entry without one: the CI

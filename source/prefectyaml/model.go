@@ -3,8 +3,6 @@ package prefectyaml
 import (
 	"slices"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // fileModel is a prefect.yaml after the checks prefect deploy's pydantic
@@ -40,30 +38,23 @@ var validVersionTypes = []string{"prefect:simple", "vcs:github", "vcs:gitlab", "
 //
 // r decides what the supported Prefect versions disagree on: what the
 // governing version accepts and ignores passes here (entry warns about it).
-func checkFile(root *yaml.Node, e *errs, r rules) *fileModel {
+func checkFile(root *node, e *errs, r rules) *fileModel {
 	m := &fileModel{}
 	if root == nil {
 		return m
 	}
-	if root.Kind != yaml.MappingNode {
-		e.at(&node{line: root.Line, col: root.Column}, "the file must be a mapping with a deployments list")
+	if root.Kind != mapKind {
+		e.at(root, "the file must be a mapping with a deployments list")
 		return m
 	}
 	d := &decoder{errs: e}
-	// A repeated top-level key keeps its last value, as yaml.safe_load does.
-	last := map[string]int{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		last[root.Content[i].Value] = i
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		if last[k.Value] != i {
-			continue
-		}
-		switch k.Value {
+	// A repeated top-level key keeps its last value, as yaml.safe_load does (the reader's).
+	for i, k := range root.Keys {
+		v := root.Vals[i]
+		switch k {
 		case "prefect-version", "name":
-			if n := d.convert(v); !n.isNull() && n.kind != strKind {
-				e.at(n, "%s must be a string, not %s (quote it)", k.Value, n.kind)
+			if n := d.convert(v); !n.IsNull() && n.Kind != strKind {
+				e.at(n, "%s must be a string, not %s (quote it)", k, n.Kind)
 			}
 		case "build":
 			m.build = checkSteps(d.convert(v), "build", e)
@@ -72,21 +63,21 @@ func checkFile(root *yaml.Node, e *errs, r rules) *fileModel {
 		case "pull":
 			n := d.convert(v)
 			m.pull = checkSteps(n, "pull", e)
-			if n.kind == seqKind && len(n.seq) == 0 {
+			if n.Kind == seqKind && len(n.Items) == 0 {
 				m.pull = []*node{}
 			}
 		case "deployments":
 			n := d.convert(v)
-			switch n.kind {
+			switch n.Kind {
 			case nullKind:
 			case seqKind:
-				for _, entry := range n.seq {
+				for _, entry := range n.Items {
 					if checkEntry(entry, e, r) {
 						m.deployments = append(m.deployments, entry)
 					}
 				}
 			default:
-				e.at(n, "deployments must be a list of deployment entries, not %s", n.kind)
+				e.at(n, "deployments must be a list of deployment entries, not %s", n.Kind)
 			}
 		}
 	}
@@ -96,19 +87,19 @@ func checkFile(root *yaml.Node, e *errs, r rules) *fileModel {
 // checkSteps validates a build, push or pull section: a list of steps or a
 // single step mapping. It returns nil for null, {} and [].
 func checkSteps(n *node, section string, e *errs) []*node {
-	switch n.kind {
+	switch n.Kind {
 	case nullKind:
 		return nil
 	case mapKind:
-		if len(n.keys) == 0 {
+		if len(n.Keys) == 0 {
 			return nil
 		}
 		return []*node{n}
 	case seqKind:
 		var steps []*node
-		for _, s := range n.seq {
-			if s.kind != mapKind {
-				e.at(s, "each %s step must be a mapping such as {prefect.deployments.steps.run_shell_script: {script: ...}}, not %s", section, s.kind)
+		for _, s := range n.Items {
+			if s.Kind != mapKind {
+				e.at(s, "each %s step must be a mapping such as {prefect.deployments.steps.run_shell_script: {script: ...}}, not %s", section, s.Kind)
 				continue
 			}
 			steps = append(steps, s)
@@ -118,81 +109,81 @@ func checkSteps(n *node, section string, e *errs) []*node {
 		}
 		return steps
 	}
-	e.at(n, "%s must be a list of steps, not %s", section, n.kind)
+	e.at(n, "%s must be a list of steps, not %s", section, n.Kind)
 	return nil
 }
 
 // checkEntry validates one deployment entry in place, normalising the
 // values pydantic coerces. It returns false when the entry is not a mapping.
 func checkEntry(n *node, e *errs, r rules) bool {
-	if n.kind != mapKind {
-		e.at(n, "a deployment entry must be a mapping, not %s", n.kind)
+	if n.Kind != mapKind {
+		e.at(n, "a deployment entry must be a mapping, not %s", n.Kind)
 		return false
 	}
-	for i, k := range n.keys {
-		v := n.vals[i]
+	for i, k := range n.Keys {
+		v := n.Vals[i]
 		switch k {
 		case "name", "version", "version_type", "description", "flow_name", "entrypoint":
 			checkString(v, k, e)
-			if k == "version_type" && v.kind == strKind && !slices.Contains(validVersionTypes, v.s) {
-				e.at(v, "unknown version_type %q (Prefect knows %s)", v.s, strings.Join(validVersionTypes, ", "))
+			if k == "version_type" && v.Kind == strKind && !slices.Contains(validVersionTypes, v.Str) {
+				e.at(v, "unknown version_type %q (Prefect knows %s)", v.Str, strings.Join(validVersionTypes, ", "))
 			}
 		case "tags":
-			if !v.isNull() && v.kind != strKind && v.kind != seqKind {
-				e.at(v, "tags must be a list of strings, not %s", v.kind)
+			if !v.IsNull() && v.Kind != strKind && v.Kind != seqKind {
+				e.at(v, "tags must be a list of strings, not %s", v.Kind)
 			}
 		case "paused", "enforce_parameter_schema":
 			checkBool(v, k, e)
 		case "concurrency_limit":
 			checkConcurrency(v, e)
 		case "parameters":
-			if v.kind != mapKind {
-				e.at(v, "parameters must be a mapping, not %s", v.kind)
+			if v.Kind != mapKind {
+				e.at(v, "parameters must be a mapping, not %s", v.Kind)
 			}
 		case "schedule":
 			switch {
-			case v.isNull():
-			case v.kind == mapKind:
+			case v.IsNull():
+			case v.Kind == mapKind:
 				checkSchedule(v, e, r)
 			case r.strict(strictLegacySchedule):
-				e.at(v, "schedule must be a single mapping with one of cron, interval or rrule, not %s: %s; list schedules under schedules:", v.kind, r.strictNote(strictLegacySchedule))
+				e.at(v, "schedule must be a single mapping with one of cron, interval or rrule, not %s: %s; list schedules under schedules:", v.Kind, r.strictNote(strictLegacySchedule))
 			}
 		case "schedules":
-			switch v.kind {
+			switch v.Kind {
 			case nullKind:
 			case seqKind:
-				for _, s := range v.seq {
+				for _, s := range v.Items {
 					checkSchedule(s, e, r)
 				}
 			default:
-				e.at(v, "schedules must be a list, not %s", v.kind)
+				e.at(v, "schedules must be a list, not %s", v.Kind)
 			}
 		case "build", "push", "pull":
-			if !v.isNull() && v.kind != seqKind && v.kind != mapKind {
-				e.at(v, "%s must be a list of steps, not %s", k, v.kind)
-			} else if v.kind == seqKind {
-				for _, s := range v.seq {
-					if s.kind != mapKind {
-						e.at(s, "each %s step must be a mapping, not %s", k, s.kind)
+			if !v.IsNull() && v.Kind != seqKind && v.Kind != mapKind {
+				e.at(v, "%s must be a list of steps, not %s", k, v.Kind)
+			} else if v.Kind == seqKind {
+				for _, s := range v.Items {
+					if s.Kind != mapKind {
+						e.at(s, "each %s step must be a mapping, not %s", k, s.Kind)
 					}
 				}
 			}
 		case "work_pool":
 			checkWorkPool(v, e)
 		case "triggers":
-			switch v.kind {
+			switch v.Kind {
 			case nullKind:
 			case seqKind:
-				for _, t := range v.seq {
-					if t.kind != mapKind {
-						e.at(t, "each trigger must be a mapping, not %s", t.kind)
+				for _, t := range v.Items {
+					if t.Kind != mapKind {
+						e.at(t, "each trigger must be a mapping, not %s", t.Kind)
 					}
 				}
 			default:
-				e.at(v, "triggers must be a list, not %s", v.kind)
+				e.at(v, "triggers must be a list, not %s", v.Kind)
 			}
 		case "sla":
-			if !v.isNull() {
+			if !v.IsNull() {
 				e.at(v, "sla is not supported: service-level agreements are a Prefect Cloud feature that this tool does not create; remove the key")
 			}
 		}
@@ -201,18 +192,18 @@ func checkEntry(n *node, e *errs, r rules) bool {
 }
 
 func checkString(v *node, key string, e *errs) {
-	switch v.kind {
+	switch v.Kind {
 	case nullKind, strKind:
 	case timeKind:
 		e.at(v, "%s must be a string; Prefect's YAML reader turns this unquoted value into a timestamp, so quote it", key)
 	default:
-		e.at(v, "%s must be a string, not %s (quote it)", key, v.kind)
+		e.at(v, "%s must be a string, not %s (quote it)", key, v.Kind)
 	}
 }
 
 // checkBool validates an Optional[bool] field and stores the coerced value.
 func checkBool(v *node, key string, e *errs) {
-	if v.isNull() {
+	if v.IsNull() {
 		return
 	}
 	b, ok := laxBool(v)
@@ -220,21 +211,21 @@ func checkBool(v *node, key string, e *errs) {
 		e.at(v, "%s must be true or false, not %s", key, describe(v))
 		return
 	}
-	*v = node{kind: boolKind, b: b, line: v.line, col: v.col}
+	*v = node{Kind: boolKind, Bool: b, Line: v.Line, Col: v.Col}
 }
 
 // checkConcurrency validates concurrency_limit: an integer or
 // {limit, collision_strategy, grace_period_seconds}.
 func checkConcurrency(v *node, e *errs) {
-	switch v.kind {
+	switch v.Kind {
 	case nullKind:
 		return
 	case mapKind:
-		for i, k := range v.keys {
-			f := v.vals[i]
+		for i, k := range v.Keys {
+			f := v.Vals[i]
 			switch k {
 			case "limit", "grace_period_seconds":
-				if f.isNull() {
+				if f.IsNull() {
 					continue
 				}
 				n, ok := laxInt(f)
@@ -242,7 +233,7 @@ func checkConcurrency(v *node, e *errs) {
 					e.at(f, "concurrency_limit.%s must be an integer, not %s", k, describe(f))
 					continue
 				}
-				*f = node{kind: intKind, i: n, line: f.line, col: f.col}
+				*f = node{Kind: intKind, Int: n, Line: f.Line, Col: f.Col}
 			case "collision_strategy":
 				checkString(f, "concurrency_limit.collision_strategy", e)
 			}
@@ -254,27 +245,27 @@ func checkConcurrency(v *node, e *errs) {
 		e.at(v, "concurrency_limit must be an integer or a mapping {limit, collision_strategy, grace_period_seconds}, not %s", describe(v))
 		return
 	}
-	*v = node{kind: intKind, i: n, line: v.line, col: v.col}
+	*v = node{Kind: intKind, Int: n, Line: v.Line, Col: v.Col}
 }
 
 func checkWorkPool(v *node, e *errs) {
-	switch v.kind {
+	switch v.Kind {
 	case nullKind:
 		e.at(v, "work_pool must be a mapping with a name")
 		return
 	case mapKind:
 	default:
-		e.at(v, "work_pool must be a mapping, not %s", v.kind)
+		e.at(v, "work_pool must be a mapping, not %s", v.Kind)
 		return
 	}
-	for i, k := range v.keys {
-		f := v.vals[i]
+	for i, k := range v.Keys {
+		f := v.Vals[i]
 		switch k {
 		case "name", "work_queue_name":
 			checkString(f, "work_pool."+k, e)
 		case "job_variables":
-			if f.kind != mapKind {
-				e.at(f, "work_pool.job_variables must be a mapping, not %s", f.kind)
+			if f.Kind != mapKind {
+				e.at(f, "work_pool.job_variables must be a mapping, not %s", f.Kind)
 			}
 		}
 	}
@@ -287,48 +278,48 @@ func checkWorkPool(v *node, e *errs) {
 // Unknown keys are errors only when r is strict about them; otherwise
 // entry warns that they have no effect.
 func checkSchedule(s *node, e *errs, r rules) {
-	if s.kind != mapKind {
-		e.at(s, "a schedule must be a mapping with one of cron, interval or rrule, not %s", s.kind)
+	if s.Kind != mapKind {
+		e.at(s, "a schedule must be a mapping with one of cron, interval or rrule, not %s", s.Kind)
 		return
 	}
 	onlyInterval := true
-	for _, k := range s.keys {
+	for _, k := range s.Keys {
 		if k != "interval" && k != "anchor_date" && k != "timezone" {
 			onlyInterval = false
 		}
 	}
 	kinds := 0
-	for i, k := range s.keys {
-		v := s.vals[i]
+	for i, k := range s.Keys {
+		v := s.Vals[i]
 		switch k {
 		case "cron", "rrule", "timezone", "slug", "replaces":
 			checkString(v, k, e)
 		case "anchor_date":
-			if v.kind == timeKind && onlyInterval {
-				v.kind = strKind
+			if v.Kind == timeKind && onlyInterval {
+				v.Kind = strKind
 			} else {
 				checkString(v, k, e)
 			}
 		case "interval":
-			if v.isNull() {
+			if v.IsNull() {
 				break
 			}
 			if _, err := parseInterval(v); err != nil {
 				e.at(v, "interval %s", err)
 			}
 		case "active", "day_or":
-			switch v.kind {
+			switch v.Kind {
 			case nullKind, boolKind, strKind:
 			default:
 				if b, ok := laxBool(v); ok {
-					*v = node{kind: boolKind, b: b, line: v.line, col: v.col}
+					*v = node{Kind: boolKind, Bool: b, Line: v.Line, Col: v.Col}
 				} else {
 					e.at(v, "%s must be true or false, not %s", k, describe(v))
 				}
 			}
 		case "parameters":
-			if v.kind != mapKind {
-				e.at(v, "schedule parameters must be a mapping, not %s", v.kind)
+			if v.Kind != mapKind {
+				e.at(v, "schedule parameters must be a mapping, not %s", v.Kind)
 			}
 		case "schedule":
 			if r.strict(strictScheduleKeys) {
@@ -343,7 +334,7 @@ func checkSchedule(s *node, e *errs, r rules) {
 				e.at(v, "unknown schedule key %q: %s (a schedule takes %s)", k, r.strictNote(strictScheduleKeys), strings.Join(scheduleKeys, ", "))
 			}
 		}
-		if (k == "cron" || k == "interval" || k == "rrule") && !v.isNull() {
+		if (k == "cron" || k == "interval" || k == "rrule") && !v.IsNull() {
 			kinds++
 		}
 	}
@@ -354,17 +345,17 @@ func checkSchedule(s *node, e *errs, r rules) {
 
 // describe renders a scalar for an error message.
 func describe(v *node) string {
-	switch v.kind {
+	switch v.Kind {
 	case strKind:
-		return "the string " + quoteShort(v.s)
+		return "the string " + quoteShort(v.Str)
 	case nullKind:
 		return "null"
 	case seqKind, mapKind:
-		return v.kind.String()
+		return v.Kind.String()
 	case timeKind:
-		return "the timestamp " + v.s
+		return "the timestamp " + v.Str
 	}
-	return pyRepr(v.value())
+	return pyRepr(v.Value())
 }
 
 func quoteShort(s string) string {

@@ -166,19 +166,19 @@ func pySplitLines(s string) []string {
 // laxBool converts v as pydantic's lax bool validation does; ok is false
 // when pydantic would reject it.
 func laxBool(n *node) (bool, bool) {
-	switch n.kind {
+	switch n.Kind {
 	case boolKind:
-		return n.b, true
+		return n.Bool, true
 	case intKind:
-		if n.i == 0 || n.i == 1 {
-			return n.i == 1, true
+		if n.Int == 0 || n.Int == 1 {
+			return n.Int == 1, true
 		}
 	case floatKind:
-		if n.f == 0 || n.f == 1 {
-			return n.f == 1, true
+		if n.Float == 0 || n.Float == 1 {
+			return n.Float == 1, true
 		}
 	case strKind:
-		switch strings.ToLower(n.s) {
+		switch strings.ToLower(n.Str) {
 		case "0", "off", "f", "false", "n", "no":
 			return false, true
 		case "1", "on", "t", "true", "y", "yes":
@@ -190,20 +190,20 @@ func laxBool(n *node) (bool, bool) {
 
 // laxInt converts v as pydantic's lax int validation does.
 func laxInt(n *node) (int64, bool) {
-	switch n.kind {
+	switch n.Kind {
 	case boolKind:
-		if n.b {
+		if n.Bool {
 			return 1, true
 		}
 		return 0, true
 	case intKind:
-		return n.i, true
+		return n.Int, true
 	case floatKind:
-		if n.f == math.Trunc(n.f) && !math.IsInf(n.f, 0) && math.Abs(n.f) < 1<<62 {
-			return int64(n.f), true
+		if n.Float == math.Trunc(n.Float) && !math.IsInf(n.Float, 0) && math.Abs(n.Float) < 1<<62 {
+			return int64(n.Float), true
 		}
 	case strKind:
-		s := strings.TrimSpace(n.s)
+		s := strings.TrimSpace(n.Str)
 		if strings.Contains(s, "_") && !strings.HasPrefix(s, "_") && !strings.HasSuffix(s, "_") && !strings.Contains(s, "__") {
 			s = strings.ReplaceAll(s, "_", "")
 		}
@@ -222,21 +222,21 @@ func pyTruthy(n *node) bool {
 	if n == nil {
 		return false
 	}
-	switch n.kind {
+	switch n.Kind {
 	case nullKind:
 		return false
 	case boolKind:
-		return n.b
+		return n.Bool
 	case intKind:
-		return n.i != 0
+		return n.Int != 0
 	case floatKind:
-		return n.f != 0
+		return n.Float != 0
 	case strKind, timeKind:
-		return n.s != ""
+		return n.Str != ""
 	case seqKind:
-		return len(n.seq) > 0
+		return len(n.Items) > 0
 	case mapKind:
-		return len(n.keys) > 0
+		return len(n.Keys) > 0
 	}
 	return false
 }

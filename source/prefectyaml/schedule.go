@@ -2,163 +2,120 @@ package prefectyaml
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
-var (
-	reISODuration = regexp.MustCompile(`^([-+])?P(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$`)
-	reClock       = regexp.MustCompile(`^([-+])?(?:(\d+)\s*(?:d|days?)(?:,\s*|\s+|$))?(?:(\d+):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$`)
-)
-
-// parseInterval reads an interval as pydantic's timedelta does: seconds, an
-// ISO 8601 duration (a year is 365 days, a month 30), or
-// "[N day[s], ][H]H:MM[:SS[.ffffff]]".
+// parseInterval reads an interval as pydantic's timedelta does: seconds (a boolean is 0 or
+// 1), or a duration in the vocabulary's pydantic forms (ISO 8601 with a year of 365 days and
+// a month of 30, or "[N day[s], ][H]H:MM[:SS[.ffffff]]").
 func parseInterval(n *node) (float64, error) {
 	var secs float64
-	switch n.kind {
+	switch n.Kind {
 	case intKind:
-		secs = float64(n.i)
+		secs = float64(n.Int)
 	case floatKind:
-		if math.IsInf(n.f, 0) || math.IsNaN(n.f) {
+		if math.IsInf(n.Float, 0) || math.IsNaN(n.Float) {
 			return 0, fmt.Errorf("must be a finite number of seconds")
 		}
-		secs = n.f
+		secs = n.Float
 	case boolKind:
-		if n.b {
+		if n.Bool {
 			secs = 1
 		}
 	case strKind:
-		s, ok := parseDuration(n.s)
+		s, ok := parseDuration(n.Str)
 		if !ok {
-			return 0, fmt.Errorf("%s is not a duration Prefect reads; use seconds (3600), an ISO 8601 duration (PT1H) or HH:MM:SS", quoteShort(n.s))
+			return 0, fmt.Errorf("%s is not a duration Prefect reads; use seconds (3600), an ISO 8601 duration (PT1H) or HH:MM:SS", quoteShort(n.Str))
 		}
 		secs = s
 	default:
 		return 0, fmt.Errorf("must be seconds or a duration, not %s", describe(n))
 	}
-	if secs <= 0 {
+	if vocab.CheckInterval(secs) != nil {
 		return 0, fmt.Errorf("must be greater than zero")
 	}
 	return secs, nil
 }
 
+// parseDuration reads a written duration in the vocabulary's pydantic forms.
 func parseDuration(s string) (float64, bool) {
-	num := func(x string) float64 {
-		f, _ := strconv.ParseFloat(strings.ReplaceAll(x, ",", "."), 64)
-		return f
-	}
-	if m := reISODuration.FindStringSubmatch(s); m != nil && s != "P" && s != "-P" && s != "+P" && !strings.HasSuffix(s, "T") {
-		total := num(m[2])*365*86400 + num(m[3])*30*86400 + num(m[4])*7*86400 + num(m[5])*86400 +
-			num(m[6])*3600 + num(m[7])*60 + num(m[8])
-		if m[1] == "-" {
-			total = -total
-		}
-		return total, true
-	}
-	if m := reClock.FindStringSubmatch(s); m != nil && (m[2] != "" || m[3] != "") {
-		total := num(m[2])*86400 + num(m[3])*3600 + num(m[4])*60 + num(m[5])
-		if m[6] != "" {
-			total += num("0." + m[6])
-		}
-		if m[3] != "" && (num(m[4]) > 59 || num(m[5]) > 59) {
-			return 0, false
-		}
-		if m[1] == "-" {
-			total = -total
-		}
-		return total, true
-	}
-	return 0, false
+	secs, err := vocab.DurationSeconds(s, vocab.PydanticForms)
+	return secs, err == nil
 }
-
-var reAnchor = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[-+]\d{2}(?::?\d{2})?)?$`)
 
 // parseAnchor reads an anchor_date as Prefect does (pendulum.parse): ISO
 // 8601, and a date or time without an offset is UTC.
 func parseAnchor(s string) (time.Time, error) {
-	m := reAnchor.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return time.Time{}, fmt.Errorf("anchor_date %s is not an ISO 8601 date-time such as 2026-01-01T00:00:00", quoteShort(s))
+	t, err := vocab.ParseAnchor(s, vocab.PydanticForms)
+	var ae *vocab.AnchorError
+	switch {
+	case errors.As(err, &ae) && ae.OutOfRange:
+		return t, fmt.Errorf("anchor_date %s is out of range", quoteShort(s))
+	case err != nil:
+		return t, fmt.Errorf("anchor_date %s is not an ISO 8601 date-time such as 2026-01-01T00:00:00", quoteShort(s))
 	}
-	atoi := func(x string) int { i, _ := strconv.Atoi(x); return i }
-	nsec := 0
-	if m[7] != "" {
-		frac := (m[7] + "000000000")[:9]
-		nsec = atoi(frac)
-	}
-	loc := time.UTC
-	if tz := m[8]; tz != "" && tz != "Z" && tz != "z" {
-		tz = strings.ReplaceAll(tz, ":", "")
-		h, mm := atoi(tz[1:3]), 0
-		if len(tz) == 5 {
-			mm = atoi(tz[3:5])
-		}
-		off := h*3600 + mm*60
-		if tz[0] == '-' {
-			off = -off
-		}
-		loc = time.FixedZone("", off)
-	}
-	year, month, day := atoi(m[1]), atoi(m[2]), atoi(m[3])
-	hour, minute, second := atoi(m[4]), atoi(m[5]), atoi(m[6])
-	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59 {
-		return time.Time{}, fmt.Errorf("anchor_date %s is out of range", quoteShort(s))
-	}
-	return time.Date(year, time.Month(month), day, hour, minute, second, nsec, loc), nil
+	return t, nil
 }
 
-// buildSchedule turns a templated schedule item into what prefect deploy
-// sends (_schedule_config_to_deployment_schedule plus
-// DeploymentScheduleCreate's defaults).
+// formatTime renders t as prefect deploy sends an anchor date.
+func formatTime(t time.Time) string { return vocab.FormatAnchor(t) }
+
+// buildSchedule maps a templated schedule item onto the vocabulary's schedule, with prefect
+// deploy's defaults (_schedule_config_to_deployment_schedule plus DeploymentScheduleCreate's):
+// active unless it says otherwise, and an interval or rrule schedule without a time zone in
+// UTC.
 func buildSchedule(item *node, e *errs, warn func(*node, string, ...any)) (prefect.DeploymentSchedule, bool) {
-	out := prefect.DeploymentSchedule{Active: true}
+	var out vocab.Schedule
 	str := func(key string) (string, *node, bool) {
-		v, ok := item.get(key)
-		if !ok || v.isNull() {
+		v, ok := item.Get(key)
+		if !ok || v.IsNull() {
 			return "", v, true
 		}
-		if v.kind != strKind {
+		if v.Kind != strKind {
 			e.at(v, "schedule %s must be a string after templating, not %s", key, describe(v))
 			return "", v, false
 		}
-		return v.s, v, true
+		return v.Str, v, true
 	}
 	ok := true
 	tz, _, tzOK := str("timezone")
 	ok = ok && tzOK
-	var tzp *string
-	if tzNode, has := item.get("timezone"); has && !tzNode.isNull() {
-		tzp = &tz
+	if tzNode, has := item.Get("timezone"); has && !tzNode.IsNull() {
+		out.Timezone = &tz
+	}
+	utc := func() {
+		if out.Timezone == nil {
+			out.Timezone = ptr("UTC")
+		}
 	}
 	cron, _, cronOK := str("cron")
 	rrule, rruleNode, rruleOK := str("rrule")
 	ok = ok && cronOK && rruleOK
-	intervalNode, hasInterval := item.get("interval")
+	intervalNode, hasInterval := item.Get("interval")
 	switch {
 	case cron != "":
-		out.Schedule = prefect.Schedule{Cron: cron, Timezone: tzp}
-		if v, has := item.get("day_or"); has && !v.isNull() {
+		out.Cron = cron
+		if v, has := item.Get("day_or"); has && !v.IsNull() {
 			b, good := laxBool(v)
 			if !good {
 				e.at(v, "day_or must be true or false, not %s", describe(v))
 				ok = false
 			}
-			out.Schedule.DayOr = &b
+			out.DayOr = &b
 		}
-	case hasInterval && !intervalNode.isNull() && pyTruthy(intervalNode):
+	case hasInterval && !intervalNode.IsNull() && pyTruthy(intervalNode):
 		secs, err := parseInterval(intervalNode)
 		if err != nil {
 			e.at(intervalNode, "interval %s", err)
-			return out, false
+			return prefect.DeploymentSchedule{}, false
 		}
-		out.Schedule = prefect.Schedule{Interval: secs}
+		out.Interval = secs
 		anchor, anchorNode, anchorOK := str("anchor_date")
 		ok = ok && anchorOK
 		if anchor != "" {
@@ -167,21 +124,18 @@ func buildSchedule(item *node, e *errs, warn func(*node, string, ...any)) (prefe
 				e.at(anchorNode, "%s", err)
 				ok = false
 			} else {
-				out.Schedule.AnchorDate = formatTime(t)
+				out.AnchorDate = &t
 			}
 		}
-		utc := "UTC"
-		if tzp == nil {
-			tzp = &utc
-		}
-		out.Schedule.Timezone = tzp
+		utc()
 	case rrule != "":
+		out.RRule = rrule
 		var spec map[string]any
 		if json.Unmarshal([]byte(rrule), &spec) == nil && spec != nil {
 			r, _ := spec["rrule"].(string)
 			if r == "" {
 				e.at(rruleNode, "the JSON rrule form needs an \"rrule\" string")
-				return out, false
+				return prefect.DeploymentSchedule{}, false
 			}
 			for k := range spec {
 				if k != "rrule" && k != "timezone" {
@@ -189,57 +143,39 @@ func buildSchedule(item *node, e *errs, warn func(*node, string, ...any)) (prefe
 					ok = false
 				}
 			}
-			out.Schedule = prefect.Schedule{RRule: r, Timezone: tzp}
-			if tzp == nil {
-				jtz := "UTC"
-				if s, isStr := spec["timezone"].(string); isStr {
-					jtz = s
-				}
-				out.Schedule.Timezone = &jtz
+			out.RRule = r
+			if s, isStr := spec["timezone"].(string); isStr && out.Timezone == nil {
+				out.Timezone = &s
 			}
-		} else {
-			if tzp == nil {
-				utc := "UTC"
-				tzp = &utc
-			}
-			out.Schedule = prefect.Schedule{RRule: rrule, Timezone: tzp}
 		}
+		utc()
 	default:
 		e.at(item, "a schedule needs a non-empty cron, interval or rrule (prefect deploy fails with \"Unknown schedule type\")")
-		return out, false
+		return prefect.DeploymentSchedule{}, false
 	}
-	if v, has := item.get("active"); has && !v.isNull() {
+	if v, has := item.Get("active"); has && !v.IsNull() {
 		b, good := laxBool(v)
 		if !good {
 			e.at(v, "active must be true or false, not %s", describe(v))
 			ok = false
 		}
-		out.Active = b
+		out.Active = &b
 	}
-	if v, has := item.get("parameters"); has && pyTruthy(v) {
-		if v.kind != mapKind {
-			e.at(v, "schedule parameters must be a mapping, not %s", v.kind)
+	if v, has := item.Get("parameters"); has && pyTruthy(v) {
+		if v.Kind != mapKind {
+			e.at(v, "schedule parameters must be a mapping, not %s", v.Kind)
 			ok = false
 		} else {
-			out.Parameters = v.value().(map[string]any)
+			out.Parameters = v.Value().(map[string]any)
 		}
 	}
-	slug, slugNode, slugOK := str("slug")
+	slug, _, slugOK := str("slug")
 	ok = ok && slugOK
-	if slug != "" {
-		out.Slug = &slug
-	}
-	_ = slugNode
-	if v, has := item.get("replaces"); has && pyTruthy(v) {
+	out.Slug = slug
+	if v, has := item.Get("replaces"); has && pyTruthy(v) {
 		warn(v, "replaces is ignored: the deployment's schedules are replaced as a whole")
 	}
-	return out, ok
+	return out.Deployment(true), ok
 }
 
-// formatTime renders t as RFC 3339, with "Z" for UTC.
-func formatTime(t time.Time) string {
-	if _, off := t.Zone(); off == 0 {
-		t = t.UTC()
-	}
-	return t.Format(time.RFC3339Nano)
-}
+func ptr[T any](v T) *T { return &v }

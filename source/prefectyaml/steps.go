@@ -66,32 +66,32 @@ func (l *fileLoader) runSteps(steps []*node) *stepResult {
 		res.outputs[k] = v
 	}
 	for _, step := range steps {
-		if len(step.keys) == 0 {
+		if len(step.Keys) == 0 {
 			continue
 		}
-		if len(step.keys) > 1 {
-			l.errs.at(step, "a step must have exactly one key (the step function), but this one has %s", strings.Join(step.keys, ", "))
+		if len(step.Keys) > 1 {
+			l.errs.at(step, "a step must have exactly one key (the step function), but this one has %s", strings.Join(step.Keys, ", "))
 			res.failed = true
 			continue
 		}
-		fqn, args := step.keys[0], step.vals[0]
-		if args.isNull() {
-			args = &node{kind: mapKind, line: args.line, col: args.col}
+		fqn, args := step.Keys[0], step.Vals[0]
+		if args.IsNull() {
+			args = &node{Kind: mapKind, Line: args.Line, Col: args.Col}
 		}
-		if args.kind != mapKind {
-			l.errs.at(args, "the arguments of step %s must be a mapping, not %s", fqn, args.kind)
+		if args.Kind != mapKind {
+			l.errs.at(args, "the arguments of step %s must be a mapping, not %s", fqn, args.Kind)
 			res.failed = true
 			continue
 		}
-		st := &stepState{fqn: fqn, line: step.line}
+		st := &stepState{fqn: fqn, line: step.Line}
 		id := ""
-		if v, ok := args.get("id"); ok && !v.isNull() {
-			if v.kind != strKind {
+		if v, ok := args.Get("id"); ok && !v.IsNull() {
+			if v.Kind != strKind {
 				l.errs.at(v, "a step id must be a string, not %s", describe(v))
 				res.failed = true
 				continue
 			}
-			id = v.s
+			id = v.Str
 			res.steps[id] = st
 		}
 		var out map[string]any
@@ -168,71 +168,71 @@ var shellArgs = map[string]bool{"script": true, "directory": true, "env": true, 
 // env is added to the environment; expand_env_vars substitutes $VAR and
 // ${VAR}; the outputs are stdout and stderr, stripped.
 func (l *fileLoader) shellStep(args *node, res *stepResult, id string) (map[string]any, bool) {
-	args = args.clone()
+	args = args.Clone()
 	t := &templater{errs: l.errs, lookup: l.lookup, outputs: res.outputs, steps: res.steps, what: "the inputs of step " + idOr(id),
 		warn: func(n *node, f string, a ...any) {
 			res.warnings = append(res.warnings, warning{n, fmt.Sprintf(f, a...)})
 		}}
 	before := len(l.errs.list)
-	for i, k := range args.keys {
+	for i, k := range args.Keys {
 		if k == "id" || k == "requires" {
 			continue
 		}
 		if !shellArgs[k] {
-			l.errs.at(args.vals[i], "run_shell_script has no argument %q", k)
+			l.errs.at(args.Vals[i], "run_shell_script has no argument %q", k)
 			continue
 		}
-		if refs := unresolved(args.vals[i]); len(refs) > 0 {
-			l.errs.at(args.vals[i], "%s cannot be resolved in a step run here (it needs the Prefect server); pass the value through an environment variable instead", strings.Join(refs, ", "))
+		if refs := unresolved(args.Vals[i]); len(refs) > 0 {
+			l.errs.at(args.Vals[i], "%s cannot be resolved in a step run here (it needs the Prefect server); pass the value through an environment variable instead", strings.Join(refs, ", "))
 			continue
 		}
-		args.vals[i], _ = t.apply(args.vals[i], finalPass)
+		args.Vals[i], _ = t.apply(args.Vals[i], finalPass)
 	}
 	if len(l.errs.list) > before {
 		return nil, false
 	}
-	scriptNode, _ := args.get("script")
-	if scriptNode == nil || scriptNode.kind != strKind {
+	scriptNode, _ := args.Get("script")
+	if scriptNode == nil || scriptNode.Kind != strKind {
 		l.errs.at(args, "run_shell_script needs a script string")
 		return nil, false
 	}
 	env := os.Environ()
 	extra := map[string]string{}
-	if v, ok := args.get("env"); ok && !v.isNull() {
-		if v.kind != mapKind {
-			l.errs.at(v, "run_shell_script env must be a mapping of strings, not %s", v.kind)
+	if v, ok := args.Get("env"); ok && !v.IsNull() {
+		if v.Kind != mapKind {
+			l.errs.at(v, "run_shell_script env must be a mapping of strings, not %s", v.Kind)
 			return nil, false
 		}
-		for i, k := range v.keys {
-			if v.vals[i].kind != strKind {
-				l.errs.at(v.vals[i], "run_shell_script env value %s must be a string (quote it), not %s", k, describe(v.vals[i]))
+		for i, k := range v.Keys {
+			if v.Vals[i].Kind != strKind {
+				l.errs.at(v.Vals[i], "run_shell_script env value %s must be a string (quote it), not %s", k, describe(v.Vals[i]))
 				return nil, false
 			}
-			extra[k] = v.vals[i].s
-			env = append(env, k+"="+v.vals[i].s)
+			extra[k] = v.Vals[i].Str
+			env = append(env, k+"="+v.Vals[i].Str)
 		}
 	}
 	dir := l.dir
-	if v, ok := args.get("directory"); ok && !v.isNull() {
-		if v.kind != strKind {
+	if v, ok := args.Get("directory"); ok && !v.IsNull() {
+		if v.Kind != strKind {
 			l.errs.at(v, "run_shell_script directory must be a string")
 			return nil, false
 		}
-		dir = v.s
+		dir = v.Str
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(l.dir, dir)
 		}
 	}
 	expand := false
-	if v, ok := args.get("expand_env_vars"); ok {
+	if v, ok := args.Get("expand_env_vars"); ok {
 		expand = pyTruthy(v)
 	}
 	shell := false
-	if v, ok := args.get("shell"); ok {
+	if v, ok := args.Get("shell"); ok {
 		shell = pyTruthy(v)
 	}
 	var stdout, stderr bytes.Buffer
-	for _, line := range pySplitLines(scriptNode.s) {
+	for _, line := range pySplitLines(scriptNode.Str) {
 		if expand {
 			line = safeSubstitute(line, func(k string) (string, bool) {
 				if v, ok := extra[k]; ok {

@@ -70,15 +70,15 @@ func (t *templater) apply(n *node, m mode) (out *node, keep bool) {
 	if n == nil {
 		return nil, true
 	}
-	switch n.kind {
+	switch n.Kind {
 	case strKind:
-		if n.tmpl {
+		if n.Templated {
 			return n, true
 		}
 		return t.str(n, m)
 	case seqKind:
-		items := n.seq[:0]
-		for _, x := range n.seq {
+		items := n.Items[:0]
+		for _, x := range n.Items {
 			if m == envPass && wholePlaceholder(x) {
 				t.warn(x, "prefect deploy drops this list item: its first templating pass removes list items that are a single {{ name }} placeholder; Load keeps it")
 			}
@@ -86,11 +86,11 @@ func (t *templater) apply(n *node, m mode) (out *node, keep bool) {
 				items = append(items, v)
 			}
 		}
-		n.seq = items
+		n.Items = items
 	case mapKind:
-		for i, v := range n.vals {
+		for i, v := range n.Vals {
 			if out, _ := t.apply(v, m); out != nil {
-				n.vals[i] = out
+				n.Vals[i] = out
 			}
 		}
 	}
@@ -98,7 +98,7 @@ func (t *templater) apply(n *node, m mode) (out *node, keep bool) {
 }
 
 func (t *templater) str(n *node, m mode) (*node, bool) {
-	matches := placeholderRE.FindAllStringSubmatch(n.s, -1)
+	matches := placeholderRE.FindAllStringSubmatch(n.Str, -1)
 	if len(matches) == 0 {
 		return n, true
 	}
@@ -106,7 +106,7 @@ func (t *templater) str(n *node, m mode) (*node, bool) {
 	for _, mt := range matches {
 		distinct[mt[0]] = true
 	}
-	if len(distinct) == 1 && matches[0][0] == n.s && typeOf(matches[0][1]) == standardPlaceholder {
+	if len(distinct) == 1 && matches[0][0] == n.Str && typeOf(matches[0][1]) == standardPlaceholder {
 		if m == envPass {
 			return n, true
 		}
@@ -121,7 +121,7 @@ func (t *templater) str(n *node, m mode) (*node, bool) {
 		t.missing(n, name)
 		return n, true
 	}
-	out := placeholderRE.ReplaceAllStringFunc(n.s, func(full string) string {
+	out := placeholderRE.ReplaceAllStringFunc(n.Str, func(full string) string {
 		name := placeholderRE.FindStringSubmatch(full)[1]
 		switch typeOf(name) {
 		case standardPlaceholder:
@@ -149,12 +149,12 @@ func (t *templater) str(n *node, m mode) (*node, bool) {
 		}
 		return full
 	})
-	if out == n.s {
+	if out == n.Str {
 		return n, true
 	}
 	c := *n
-	c.s = out
-	c.tmpl = m != envPass
+	c.Str = out
+	c.Templated = m != envPass
 	return &c, true
 }
 
@@ -162,11 +162,11 @@ func (t *templater) str(n *node, m mode) (*node, bool) {
 // {{ name }} placeholder of the kind Prefect looks up in step outputs
 // ({{ ctx.* }} included).
 func wholePlaceholder(n *node) bool {
-	if n.kind != strKind || n.tmpl {
+	if n.Kind != strKind || n.Templated {
 		return false
 	}
-	m := placeholderRE.FindStringSubmatch(n.s)
-	if m == nil || m[0] != n.s {
+	m := placeholderRE.FindStringSubmatch(n.Str)
+	if m == nil || m[0] != n.Str {
 		return false
 	}
 	tp := typeOf(m[1])
@@ -297,19 +297,19 @@ func unresolved(n *node) []string {
 		if n == nil {
 			return
 		}
-		switch n.kind {
+		switch n.Kind {
 		case strKind:
-			for _, m := range placeholderRE.FindAllStringSubmatch(n.s, -1) {
+			for _, m := range placeholderRE.FindAllStringSubmatch(n.Str, -1) {
 				if tp := typeOf(m[1]); tp == blockPlaceholder || tp == variablePlaceholder {
 					out = append(out, m[0])
 				}
 			}
 		case seqKind:
-			for _, x := range n.seq {
+			for _, x := range n.Items {
 				walk(x)
 			}
 		case mapKind:
-			for _, x := range n.vals {
+			for _, x := range n.Vals {
 				walk(x)
 			}
 		}

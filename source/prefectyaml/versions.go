@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // pyVersion is the numeric release of a Prefect version ("3.4.21" of
@@ -78,15 +76,10 @@ type rules struct {
 
 // rulesFor decides the version that governs a file: its own
 // prefect-version, else the server's version, else none.
-func rulesFor(root *yaml.Node, server string) rules {
-	if root != nil && root.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			k, v := root.Content[i], root.Content[i+1]
-			if k.Value == "prefect-version" && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" {
-				if pv, ok := parsePyVersion(v.Value); ok {
-					return rules{version: pv, known: true, source: "this file's prefect-version"}
-				}
-			}
+func rulesFor(root *node, server string) rules {
+	if v, ok := root.Get("prefect-version"); ok && v.Kind == strKind {
+		if pv, ok := parsePyVersion(v.Str); ok {
+			return rules{version: pv, known: true, source: "this file's prefect-version"}
 		}
 	}
 	if pv, ok := parsePyVersion(server); ok {

@@ -24,8 +24,8 @@ type Schedule struct {
 	Interval float64 `json:"interval,omitempty"`
 	// RRule is an RFC 5545 recurrence rule.
 	RRule string `json:"rrule,omitempty"`
-	// Timezone is an IANA time zone name, or "" for Prefect's default.
-	Timezone string `json:"timezone,omitempty"`
+	// Timezone is an IANA time zone name, or nil for Prefect's default.
+	Timezone *string `json:"timezone,omitempty"`
 	// AnchorDate is the start of an interval schedule.
 	AnchorDate *time.Time `json:"anchor_date,omitempty"`
 	// DayOr is Prefect's day_or for cron schedules.
@@ -41,7 +41,8 @@ type Schedule struct {
 }
 
 // Deployment is the schedule as Prefect's API takes it: active when s and allActive say so
-// (an unset Active is active), parameters {} when unset.
+// (an unset Active is active), parameters {} when unset, the anchor date as [FormatAnchor]
+// writes it.
 func (s Schedule) Deployment(allActive bool) prefect.DeploymentSchedule {
 	ps := prefect.DeploymentSchedule{Active: allActive && (s.Active == nil || *s.Active), Parameters: s.Parameters}
 	if ps.Parameters == nil {
@@ -51,18 +52,14 @@ func (s Schedule) Deployment(allActive bool) prefect.DeploymentSchedule {
 		slug := s.Slug
 		ps.Slug = &slug
 	}
-	var tz *string
-	if s.Timezone != "" {
-		t := s.Timezone
-		tz = &t
-	}
+	tz := clonePtr(s.Timezone)
 	switch {
 	case s.Cron != "":
 		ps.Schedule = prefect.Schedule{Cron: s.Cron, DayOr: s.DayOr, Timezone: tz}
 	case s.Interval != 0:
 		ps.Schedule = prefect.Schedule{Interval: s.Interval, Timezone: tz}
 		if s.AnchorDate != nil {
-			ps.Schedule.AnchorDate = s.AnchorDate.UTC().Format(time.RFC3339)
+			ps.Schedule.AnchorDate = FormatAnchor(*s.AnchorDate)
 		}
 	case s.RRule != "":
 		ps.Schedule = prefect.Schedule{RRule: s.RRule, Timezone: tz}
@@ -72,6 +69,7 @@ func (s Schedule) Deployment(allActive bool) prefect.DeploymentSchedule {
 
 // Clone returns a copy of s sharing no memory with it.
 func (s Schedule) Clone() Schedule {
+	s.Timezone = clonePtr(s.Timezone)
 	s.AnchorDate = clonePtr(s.AnchorDate)
 	s.DayOr = clonePtr(s.DayOr)
 	s.Active = clonePtr(s.Active)

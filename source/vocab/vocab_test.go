@@ -99,14 +99,14 @@ func TestScheduleDeployment(t *testing.T) {
 	t.Parallel()
 	off, anchor, tz := false, time.Date(2026, 1, 1, 6, 0, 0, 0, time.FixedZone("", 3600)), "Europe/Berlin"
 	got := []prefect.DeploymentSchedule{
-		Schedule{Cron: "0 9 * * *", Timezone: tz, Slug: "morning"}.Deployment(true),
+		Schedule{Cron: "0 9 * * *", Timezone: &tz, Slug: "morning"}.Deployment(true),
 		Schedule{Interval: 60, AnchorDate: &anchor, Active: &off}.Deployment(true),
 		Schedule{RRule: "FREQ=DAILY"}.Deployment(false),
 	}
 	slug := "morning"
 	want := []prefect.DeploymentSchedule{
 		{Schedule: prefect.Schedule{Cron: "0 9 * * *", Timezone: &tz}, Active: true, Parameters: map[string]any{}, Slug: &slug},
-		{Schedule: prefect.Schedule{Interval: 60, AnchorDate: "2026-01-01T05:00:00Z"}, Active: false, Parameters: map[string]any{}},
+		{Schedule: prefect.Schedule{Interval: 60, AnchorDate: "2026-01-01T06:00:00+01:00"}, Active: false, Parameters: map[string]any{}},
 		{Schedule: prefect.Schedule{RRule: "FREQ=DAILY"}, Active: false, Parameters: map[string]any{}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

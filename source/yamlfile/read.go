@@ -43,13 +43,18 @@ type Doc struct {
 }
 
 // Read parses src, the contents of file, with schema. A syntax error in the first document
-// is returned as a positioned error (see [SyntaxError]) and no Doc.
+// is returned as a positioned error and no Doc: under YAML12 where [SyntaxError] finds it,
+// under PyYAML at the start of the line go-yaml's message names (as prefect.yaml errors have
+// always been placed).
 func Read(file string, src []byte, schema Schema) (*Doc, *fileerr.Error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return &Doc{}, nil
+		}
+		if schema == PyYAML {
+			return nil, namedLineError(file, err)
 		}
 		return nil, SyntaxError(file, src, err)
 	}
@@ -88,6 +93,17 @@ func SyntaxError(file string, src []byte, err error) *fileerr.Error {
 		}
 	}
 	return &fileerr.Error{File: file, Line: line, Column: col, Message: "invalid YAML: " + msg}
+}
+
+// namedLineError places a go-yaml syntax error at column 1 of the line its message names, or
+// on the whole file when it names none.
+func namedLineError(file string, err error) *fileerr.Error {
+	msg := err.Error()
+	if m := yamlErrorLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &fileerr.Error{File: file, Line: line, Column: 1, Message: "invalid YAML: " + m[2]}
+	}
+	return &fileerr.Error{File: file, Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
 
 // yamlMessage strips the "yaml: line N: " prefix from a go-yaml error.
