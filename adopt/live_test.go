@@ -262,6 +262,15 @@ func TestAdoptPrefectDeploy(t *testing.T) {
 		t.Fatalf("deploy --dry-run: exit %d, %v\n%s\n%s", code, err, out.String(), errb.String())
 	}
 	onlyBookkeeping(t, p, names)
+	// The text plan says so.
+	out.Reset()
+	errb.Reset()
+	cli.Run(context.Background(), append(slices.Clone(deployArgs), "--dry-run"), cli.Env{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: secrets})
+	for _, n := range names {
+		if want := "~ " + n + " (adopted: only the product's tags, labels and DEPLOYMENT_NAME are added)"; !strings.Contains(out.String(), want) {
+			t.Errorf("the plan does not say %q:\n%s%s", want, out.String(), errb.String())
+		}
+	}
 
 	// The first deploy writes the bookkeeping; the next one is unchanged.
 	out.Reset()

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 )
 
@@ -53,7 +54,11 @@ func writePlanItem(w io.Writer, d Item) {
 			}
 			writeOrigins(w, d.Origins)
 		case Updated, WouldUpdate:
-			fmt.Fprintf(w, "  ~ %s\n", d.Name)
+			if OnlyAdoption(d.Changes) {
+				fmt.Fprintf(w, "  ~ %s (adopted: only the product's tags, labels and DEPLOYMENT_NAME are added)\n", d.Name)
+			} else {
+				fmt.Fprintf(w, "  ~ %s\n", d.Name)
+			}
 			for _, l := range ChangeLines(d.Changes, d.Commit) {
 				fmt.Fprintf(w, "      %s\n", l)
 			}
@@ -69,6 +74,64 @@ func writePlanItem(w io.Writer, d Item) {
 			fmt.Fprintf(w, "      note: %s\n", n)
 		}
 	}
+}
+
+// productKeys are the tag and label keys every deploy writes.
+var productKeys = []string{naming.TagProject, naming.TagBranch, naming.TagEnv, naming.TagCommit, naming.TagPackageVersion, "CODE"}
+
+// OnlyAdoption reports whether changes do nothing but add the product's bookkeeping to a
+// deployment it did not make (one made by prefect deploy, by hand, or adopted): its tags and
+// labels, which the deployment had none of, and DEPLOYMENT_NAME; every other field, and every
+// tag, label and env var the deployment had, stays as it is.
+func OnlyAdoption(changes []prefect.Change) bool {
+	if len(changes) == 0 {
+		return false
+	}
+	for _, c := range changes {
+		if c.Old == nil && c.New == nil {
+			return false
+		}
+		switch c.Field {
+		case "tags":
+			was, now := asStrings(c.Old), asStrings(c.New)
+			for _, t := range was {
+				if k, _, _ := strings.Cut(t, "="); slices.Contains(productKeys, k) || !slices.Contains(now, t) {
+					return false
+				}
+			}
+			for _, t := range now {
+				if k, _, _ := strings.Cut(t, "="); !slices.Contains(was, t) && !slices.Contains(productKeys, k) {
+					return false
+				}
+			}
+		case "labels":
+			if !onlyAdded(toMap(c.Old), toMap(c.New), productKeys) {
+				return false
+			}
+		case "job_variables.env":
+			if !onlyAdded(toMap(c.Old), toMap(c.New), []string{naming.EnvDeploymentName}) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// onlyAdded reports whether now is was plus some of the keys, none of which was had.
+func onlyAdded(was, now map[string]any, keys []string) bool {
+	for k, v := range was {
+		if slices.Contains(keys, k) || !equal(v, now[k]) {
+			return false
+		}
+	}
+	for k := range now {
+		if _, ok := was[k]; !ok && !slices.Contains(keys, k) {
+			return false
+		}
+	}
+	return true
 }
 
 // newLines describes a deployment about to be created.

@@ -138,3 +138,28 @@ func TestCutAtAWord(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyAdoption(t *testing.T) {
+	product := []any{"team", "PROJECT_NAME=p", "BRANCH_NAME=main", "ENV=dev", "COMMIT_HASH=abc", "PACKAGE_VERSION=1"}
+	tags := prefect.Change{Field: "tags", Old: []any{"team"}, New: product}
+	labels := prefect.Change{Field: "labels", Old: map[string]any{"team": "data"}, New: map[string]any{"team": "data", "ENV": "dev", "COMMIT_HASH": "abc"}}
+	env := prefect.Change{Field: "job_variables.env", Old: map[string]any{"A": "1"}, New: map[string]any{"A": "1", "DEPLOYMENT_NAME": "x"}}
+	for _, c := range []struct {
+		name    string
+		changes []prefect.Change
+		want    bool
+	}{
+		{"the bookkeeping added", []prefect.Change{tags, labels, env}, true},
+		{"nothing", nil, false},
+		{"a tag removed", []prefect.Change{{Field: "tags", Old: []any{"team", "old"}, New: product}}, false},
+		{"a user tag added", []prefect.Change{{Field: "tags", Old: []any{}, New: []any{"new", "ENV=dev"}}}, false},
+		{"already the product's (a new commit)", []prefect.Change{{Field: "tags", Old: []any{"COMMIT_HASH=old"}, New: []any{"COMMIT_HASH=abc", "ENV=dev"}}}, false},
+		{"an env var changed", []prefect.Change{{Field: "job_variables.env", Old: map[string]any{"A": "1"}, New: map[string]any{"A": "2", "DEPLOYMENT_NAME": "x"}}}, false},
+		{"a label changed", []prefect.Change{{Field: "labels", Old: map[string]any{"team": "a"}, New: map[string]any{"team": "b", "ENV": "dev"}}}, false},
+		{"another field", []prefect.Change{tags, {Field: "version", Old: "1", New: "2"}}, false},
+	} {
+		if got := OnlyAdoption(c.changes); got != c.want {
+			t.Errorf("%s: OnlyAdoption = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
