@@ -25,7 +25,7 @@ test: venv
 	@# The parameter-schema oracle (discover vs Prefect's own: the pinned
 	@# version and the newest of .venvs/, which compat.sh installed), verbose for its equal/total figures.
 	@# Its full log, every difference explained, is kept in .tmp/oracle.log.
-	@mkdir -p .tmp; set -o pipefail; $(GO) test -count=1 -run '^TestOracle$$' -v ./discover/ | tee .tmp/oracle.log | \
+	@mkdir -p .tmp; set -o pipefail; $(GO) test -count=1 -run '^TestOracle$$' -v ./source/discover/ | tee .tmp/oracle.log | \
 	  grep -E '^(oracle vs|--- FAIL|FAIL|ok|panic)' || { echo "oracle failed: see .tmp/oracle.log"; exit 1; }
 	$(GO) build -o bin/testsum ./internal/testsum
 	set -o pipefail; scripts/prefect-server.sh -- $(GO) test -json -race -shuffle=on -count=1 -timeout 30m -skip '^TestOracle$$' ./... | bin/testsum

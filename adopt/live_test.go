@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/cli"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 )
 
 func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }

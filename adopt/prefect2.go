@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 )
 
 // Prefect2Calls are the qualified names under which a Prefect 2 deployment file calls

@@ -15,8 +15,8 @@ import (
 	"sync"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/adopt"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
 

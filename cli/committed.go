@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/repodefaults"
 )
 
 // checkCommitted makes sure that workers cloning the repository at the deployed commit find

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/repodefaults"
 )
 
 // metaFrom checks the naming inputs and fills what the user left out through repodefaults

@@ -10,12 +10,12 @@ import (
 	"strings"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prune"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/repodefaults"
 )
 
 // deployFlags are the deploy command's flags.

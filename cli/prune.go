@@ -9,8 +9,8 @@ import (
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prune"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/repodefaults"
 )
 
 // placeholderVersion stands in for --package-version when prune builds the deployments a

@@ -12,8 +12,8 @@ import (
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/promote"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/repodefaults"
 )
 
 // runRollback re-deploys an environment from the repository as it was at --to (a release tag or

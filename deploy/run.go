@@ -10,10 +10,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 )
 
 // Options are the inputs of one deploy run.

@@ -3,7 +3,7 @@ package ghaction
 import (
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/repodefaults"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/repodefaults"
 )
 
 // Defaults are values taken from the GitHub context. Args uses each one when the matching input

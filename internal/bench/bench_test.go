@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
 

@@ -48,11 +48,11 @@ import (
 	"time"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
-	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 )
 
 // Targets the benchmark checks.

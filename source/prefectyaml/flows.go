@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/prefect-flow-deploy/prefect-deploy-action/discover"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 )
 
 // flowInfo is what prefect deploy learns by importing an entrypoint, found
