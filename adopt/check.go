@@ -34,44 +34,49 @@ func Check(got []prefectyaml.Deployment, stored []Stored) ([][]Note, error) {
 		if d.Name != s.Deployment.Name {
 			return nil, fmt.Errorf("the adopted file's entry %d is %q, the server's deployment %q", i+1, d.Name, s.Deployment.Name)
 		}
-		var notes []Note
-		if d.FlowName != s.FlowName {
-			notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("flow: the entrypoint %s defines flow %q, but the deployment belongs to flow %q: a deploy would make a second deployment under %q", d.Spec.Entrypoint, d.FlowName, s.FlowName, d.FlowName)})
-		}
-		spec := d.Spec
-		have := s.Deployment
-		for _, c := range prefect.Diff(&spec, &have) {
-			switch c.Field {
-			case "version":
-				notes = append(notes, Note{Msg: fmt.Sprintf("version: the server has %q; a deploy sets it from the commit deployed, as prefect deploy does (%q from this checkout)", c.From, c.To)})
-			case "tags":
-				if !slices.Equal(userTags(have.Tags), userTags(spec.Tags)) {
-					notes = append(notes, lost(c))
-				}
-			case "labels", "paused":
-				// Labels were noted by FromDeployment; a deploy keeps the paused state.
-			case "job_variables.env":
-				if !envEqual(have.JobVariables["env"], spec.JobVariables["env"]) {
-					notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("env: the server has %s, the file gives %s", c.From, c.To)})
-				}
-			case "parameter_openapi_schema":
-				notes = append(notes, Note{Lost: true, Msg: "parameter schema: the stored one differs from the one read from " + spec.Entrypoint + ", which a deploy writes"})
-			case "description":
-				if c.From == "" {
-					notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("description: the server has none; a prefect.yaml entry without one takes the flow's docstring (%s)", c.To)})
-					continue
-				}
-				notes = append(notes, lost(c))
-			default:
-				notes = append(notes, lost(c))
-			}
-		}
-		if !sameTriggers(d, s) {
-			notes = append(notes, Note{Lost: true, Msg: "triggers: the file's triggers differ from the automations the server holds for it"})
-		}
-		out[i] = notes
+		out[i] = Compare(&d.Spec, d.Triggers, d.FlowName, s)
 	}
 	return out, nil
+}
+
+// Compare says, as notes, what deploying spec (with triggers, under flow flowName) would change
+// in the stored deployment s beyond the product's own bookkeeping.
+func Compare(spec *prefect.DeploymentSpec, triggers []map[string]any, flowName string, s Stored) []Note {
+	var notes []Note
+	if flowName != s.FlowName {
+		notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("flow: the entrypoint %s defines flow %q, but the deployment belongs to flow %q: a deploy would make a second deployment under %q", spec.Entrypoint, flowName, s.FlowName, flowName)})
+	}
+	have := s.Deployment
+	for _, c := range prefect.Diff(spec, &have) {
+		switch c.Field {
+		case "version":
+			notes = append(notes, Note{Msg: fmt.Sprintf("version: the server has %q; a deploy sets it from the commit deployed (%q here)", c.From, c.To)})
+		case "tags":
+			if !slices.Equal(userTags(have.Tags), userTags(spec.Tags)) {
+				notes = append(notes, lost(c))
+			}
+		case "labels", "paused":
+			// Labels were noted by FromDeployment; a deploy keeps the paused state.
+		case "job_variables.env":
+			if !envEqual(have.JobVariables["env"], spec.JobVariables["env"]) {
+				notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("env: the server has %s, the file gives %s", c.From, c.To)})
+			}
+		case "parameter_openapi_schema":
+			notes = append(notes, Note{Lost: true, Msg: "parameter schema: the stored one differs from the one read from " + spec.Entrypoint + ", which a deploy writes"})
+		case "description":
+			if c.From == "" {
+				notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("description: the server has none; the file's deployment takes the flow's docstring (%s)", c.To)})
+				continue
+			}
+			notes = append(notes, lost(c))
+		default:
+			notes = append(notes, lost(c))
+		}
+	}
+	if !sameTriggers(spec.Name, triggers, s) {
+		notes = append(notes, Note{Lost: true, Msg: "triggers: the file's triggers differ from the automations the server holds for it"})
+	}
+	return notes
 }
 
 func lost(c prefect.Change) Note {
@@ -104,15 +109,15 @@ func envEqual(have, want any) bool {
 
 // sameTriggers reports whether the automations a deploy would make from d's triggers are the
 // ones the server holds among those a deploy of d would replace.
-func sameTriggers(d prefectyaml.Deployment, s Stored) bool {
-	want := deploy.Automations(d.Name, s.Deployment.ID, d.Triggers)
+func sameTriggers(name string, triggers []map[string]any, s Stored) bool {
+	want := deploy.Automations(name, s.Deployment.ID, triggers)
 	names := map[string]bool{}
 	for _, w := range want {
 		names[w.Name] = true
 	}
 	var owned []prefect.Automation
 	for _, a := range s.Automations {
-		if names[a.Name] || strings.HasPrefix(a.Name, d.Name+"__automation_") {
+		if names[a.Name] || strings.HasPrefix(a.Name, name+"__automation_") {
 			if _, why := triggerOf(a, s.Deployment.ID); why == "" {
 				owned = append(owned, a)
 			}

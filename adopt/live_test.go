@@ -530,3 +530,107 @@ func TestAdoptPrefect2Files(t *testing.T) {
 		}
 	}
 }
+
+// TestAdoptFlowDeploy adopts a deployment made the way acme-portal-sdk's deployer makes them
+// — Prefect's own flow.deploy(image=..., build=False, push=False) from the pinned .venv, named
+// <project>--<branch>--<flow>--<env>, tagged PROJECT_NAME, BRANCH_NAME, COMMIT_HASH (short),
+// PACKAGE_VERSION and no ENV, job variables {env (DEPLOYMENT_NAME included), image}, no pull
+// steps — into prefect-deploy.yaml sections, and requires a deploy at the same commit to
+// change only the product's bookkeeping: the ENV tag, the full COMMIT_HASH, labels.
+func TestAdoptFlowDeploy(t *testing.T) {
+	apiURL := prefecttest.URL(t)
+	bin, err := prefecttest.Bin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	project := strings.ReplaceAll("acme"+time.Now().Format("150405.000000")[7:], ".", "")
+	dir := example(t, "from-prefect-deploy", project)
+	if err := os.Remove(filepath.Join(dir, "prefect.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	head := strings.TrimSpace(gitOut(t, dir, "rev-parse", "HEAD"))
+	cliEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PREFECT_HOME=" + t.TempDir(), "PREFECT_API_URL=" + apiURL, "PREFECT_LOGGING_LEVEL=WARNING"}
+	pool := exec.Command(filepath.Join(bin, "prefect"), "work-pool", "create", "adopt-docker", "--type", "docker", "--overwrite")
+	pool.Env = cliEnv
+	if out, err := pool.CombinedOutput(); err != nil {
+		t.Fatalf("prefect work-pool create: %v\n%s", err, out)
+	}
+	name := project + "--main--prices--dev"
+	script := fmt.Sprintf(`import sys
+sys.path.insert(0, ".")
+from flows.prices import load_prices
+name = %[1]q
+load_prices.deploy(
+    name=name, description="Load the day's prices.", work_pool_name="adopt-docker", cron="0 6 * * 1-5",
+    parameters={"rows": 5},
+    job_variables={"env": {"APP_ENV": "dev", "API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "DEPLOYMENT_NAME": name}, "image": "ghcr.io/acme/flows:main-%[2]s"},
+    image="ghcr.io/acme/flows:main-%[2]s",
+    tags=["PROJECT_NAME=%[3]s", "BRANCH_NAME=main", "COMMIT_HASH=%[2]s", "PACKAGE_VERSION=0.1.0"],
+    version="main-%[2]s", paused=False, concurrency_limit=1, build=False, push=False,
+)
+`, name, head[:7], project)
+	py := exec.Command(filepath.Join(bin, "python"), "-c", script)
+	py.Dir, py.Env = dir, cliEnv
+	if out, err := py.CombinedOutput(); err != nil {
+		t.Fatalf("flow.deploy: %v\n%s", err, out)
+	}
+
+	code, _, errs := run(t, dir, apiURL, "adopt", "--name", project+"--*")
+	if code != 0 {
+		t.Fatalf("adopt: exit %d\n%s", code, errs)
+	}
+	written, err := os.ReadFile(filepath.Join(dir, "prefect-deploy.yaml"))
+	if err != nil {
+		t.Fatalf("adopt wrote no prefect-deploy.yaml: %v\n%s", err, errs)
+	}
+	for _, want := range []string{"project: " + project, "use_image_workdir: true", "concurrency_limit: 1", "image: ghcr.io/acme/flows:main-" + head[:7]} {
+		if !strings.Contains(string(written), want) {
+			t.Errorf("prefect-deploy.yaml lacks %q:\n%s", want, written)
+		}
+	}
+	if strings.Contains(string(written), "ghp_") || strings.Contains(errs, "warning:") {
+		t.Errorf("a secret reached the file, or adopt warns:\n%s\n%s", written, errs)
+	}
+	secrets := func(k string) string {
+		return map[string]string{"PREFECT_API_URL": apiURL, "PATH": os.Getenv("PATH")}[k]
+	}
+	var out, errb bytes.Buffer
+	code = cli.Run(context.Background(), []string{"deploy", "--env", "dev", "--flows", "prices", "--package-version", "0.1.0",
+		"--env-var", "API_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789", "--dry-run", "--output", "json"},
+		cli.Env{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: secrets})
+	var p plan
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil || code != 0 {
+		t.Fatalf("deploy --dry-run: exit %d, %v\n%s\n%s", code, err, out.String(), errb.String())
+	}
+	if len(p.Deployments) != 1 || p.Deployments[0].Name != name {
+		t.Fatalf("the plan has %+v, want %s", p.Deployments, name)
+	}
+	product := []string{"PROJECT_NAME", "BRANCH_NAME", "ENV", "COMMIT_HASH", "PACKAGE_VERSION"}
+	for _, ch := range p.Deployments[0].Changes {
+		switch ch.Field {
+		case "labels":
+		case "tags":
+			var was, now []string
+			remarshal(t, ch.Old, &was)
+			remarshal(t, ch.New, &now)
+			for _, tag := range append(slices.Clone(was), now...) {
+				if k, _, _ := strings.Cut(tag, "="); !slices.Contains(product, k) && (!slices.Contains(was, tag) || !slices.Contains(now, tag)) {
+					t.Errorf("tag %q changes", tag)
+				}
+			}
+		default:
+			t.Errorf("the first deploy changes %s: %s → %s", ch.Field, ch.From, ch.To)
+		}
+	}
+}
+
+func gitOut(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git %v: %v", args, err)
+	}
+	return string(out)
+}

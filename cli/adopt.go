@@ -15,7 +15,10 @@ import (
 	"sync"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/adopt"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
@@ -23,7 +26,7 @@ import (
 // adoptFlags are the adopt command's flags.
 type adoptFlags struct {
 	names, flows, tags, secret, notSecret, files multiFlag
-	file, env, workPool                          string
+	file, env, workPool, format, branch          string
 	force, dryRun, skipInvalid                   bool
 }
 
@@ -53,7 +56,9 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 	fs.Var(&f.files, "from-files", "read Prefect 2 deployment files matching this glob (e.g. '**/*.deployment.py') instead of the server (repeatable)")
 	fs.Var(&f.secret, "secret", "treat this env var as a secret: written as {{ $NAME }} (repeatable)")
 	fs.Var(&f.notSecret, "not-secret", "write this env var's value even if its name looks like a secret's (repeatable)")
-	fs.StringVar(&f.file, "file", "prefect.yaml", `file to write, relative to the checkout; "-" writes to stdout`)
+	fs.StringVar(&f.file, "file", "", `file to write, relative to the checkout; "-" writes to stdout (default: prefect.yaml, or prefect-deploy.yaml for --format config)`)
+	fs.StringVar(&f.format, "format", "auto", `what to write: "prefect-yaml" (entries keeping their names), "config" (prefect-deploy.yaml sections, for deployments named <project>--<branch>--<flow>--<env> by this tool or acme-portal-sdk), or "auto": config when every deployment adopted is so named and tagged, else prefect-yaml`)
+	fs.StringVar(&f.branch, "branch", "", "--format config: adopt the deployments of this branch (needed when the server holds several)")
 	fs.StringVar(&f.env, "env", "", "environment the deployments belong to (for the deploy command adopt suggests)")
 	fs.BoolVar(&f.force, "force", false, "overwrite the file if it exists")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the file to stdout and write nothing")
@@ -81,14 +86,34 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 		}
 		dir = wd
 	}
-	toStdout := f.file == "-" || f.dryRun
-	target := f.file
-	if !filepath.IsAbs(target) {
-		target = filepath.Join(dir, target)
+	switch f.format {
+	case "auto", "prefect-yaml", "config":
+	default:
+		return usagef(`--format must be auto, prefect-yaml or config, got %q`, f.format)
 	}
-	if !toStdout && !f.force {
-		if _, err := os.Stat(target); err == nil {
-			return fmt.Errorf("%s already exists: pass --force to overwrite it, --file to write another file, or --dry-run to see what adopt would write", shownPath(env, target))
+	toStdout := f.file == "-" || f.dryRun
+	// targetFor is the file written in a format, refused when it exists (unless --force).
+	targetFor := func(format string) (string, error) {
+		target := f.file
+		switch {
+		case target == "" && format == "config":
+			target = config.DefaultFileName
+		case target == "":
+			target = "prefect.yaml"
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(dir, target)
+		}
+		if !toStdout && !f.force {
+			if _, err := os.Stat(target); err == nil {
+				return "", fmt.Errorf("%s already exists: pass --force to overwrite it, --file to write another file, or --dry-run to see what adopt would write", shownPath(env, target))
+			}
+		}
+		return target, nil
+	}
+	if f.format != "auto" || len(f.files) > 0 {
+		if _, err := targetFor(f.format); err != nil {
+			return err
 		}
 	}
 	opts := adopt.Options{Secret: f.secret, NotSecret: f.notSecret, WorkPool: f.workPool}
@@ -96,6 +121,10 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 		if len(f.names)+len(f.flows)+len(f.tags) > 0 {
 			return usagef("--from-files reads files, not the server: --name, --flow and --tag select server deployments")
 		}
+		if f.format == "config" {
+			return usagef("--from-files writes a prefect.yaml (--format prefect-yaml)")
+		}
+		target, _ := targetFor("prefect-yaml")
 		return adoptFiles(f, dir, target, toStdout, opts, env)
 	}
 
@@ -109,6 +138,18 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 	}
 	if len(stored) == 0 {
 		return errors.New(noneMessage(f, skipped))
+	}
+	format, named, stored, err := adoptFormat(f, stored, opts)
+	if err != nil {
+		return err
+	}
+	target, err := targetFor(format)
+	if err != nil {
+		return err
+	}
+	if format == "config" {
+		f.format = "config"
+		return adoptNamed(named, stored, skipped, dir, target, toStdout, c.Config().APIURL, f, env)
 	}
 	entries := make([]adopt.Entry, 0, len(stored))
 	for _, s := range stored {
@@ -126,6 +167,149 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	return finishAdopt(data, entries, skipped, target, toStdout, f, env)
+}
+
+// adoptFormat decides what adopt writes. In auto mode that is prefect-deploy.yaml sections
+// when every deployment follows the naming contract and carries the PROJECT_NAME tag (made by
+// this tool or acme-portal-sdk), else a prefect.yaml. With config, the deployments are those
+// of one project and branch (--branch when there are several); named and stored are then in
+// the same order.
+func adoptFormat(f adoptFlags, stored []adopt.Stored, opts adopt.Options) (string, []adopt.Named, []adopt.Stored, error) {
+	if f.format == "prefect-yaml" {
+		return "prefect-yaml", nil, stored, nil
+	}
+	var named []adopt.Named
+	var keep []adopt.Stored
+	var unnamed []string
+	branches := map[string]bool{}
+	projects := map[string]bool{}
+	for _, s := range stored {
+		n, ok := adopt.NamedFrom(s.Deployment, s.FlowName, s.Automations, opts)
+		if _, tagged := naming.TagValue(s.Deployment.Tags, naming.TagProject); !ok || (!tagged && f.format == "auto") {
+			unnamed = append(unnamed, s.FlowName+"/"+s.Deployment.Name)
+			continue
+		}
+		if f.branch != "" {
+			if seg, err := naming.SanitizeSegment(f.branch); err != nil || seg != n.Name.Branch {
+				continue
+			}
+		}
+		branches[n.Name.Branch] = true
+		projects[n.Name.Project] = true
+		named = append(named, n)
+		keep = append(keep, s)
+	}
+	if len(unnamed) > 0 {
+		if f.format == "auto" {
+			return "prefect-yaml", nil, stored, nil
+		}
+		return "", nil, nil, fmt.Errorf("--format config: %s not named <project>--<branch>--<flow>--<env> with a PROJECT_NAME tag (%s): adopt them with --format prefect-yaml, or select others with --name",
+			plural(len(unnamed), "1 deployment is", fmt.Sprintf("%d deployments are", len(unnamed))), listSome(unnamed, 5))
+	}
+	if len(named) == 0 {
+		return "", nil, nil, fmt.Errorf("no selected deployment is of branch %q", f.branch)
+	}
+	if len(projects) > 1 {
+		return "", nil, nil, fmt.Errorf("the deployments are of %d projects (%s): one prefect-deploy.yaml holds one; select one with --name '<project>--*'", len(projects), strings.Join(slices.Sorted(maps.Keys(projects)), ", "))
+	}
+	if len(branches) > 1 {
+		return "", nil, nil, fmt.Errorf("the deployments are of %d branches (%s): the config is the same for every branch; adopt one with --branch (usually the mainline)", len(branches), strings.Join(slices.Sorted(maps.Keys(branches)), ", "))
+	}
+	return "config", named, keep, nil
+}
+
+// adoptNamed writes prefect-deploy.yaml sections for deployments named by the contract and
+// checks them by building what a deploy at each deployment's commit would make.
+func adoptNamed(named []adopt.Named, stored []adopt.Stored, skipped []string, dir, target string, toStdout bool, apiURL string, f adoptFlags, env Env) error {
+	header := []string{
+		"Written by prefect-deploy adopt from the deployments on " + apiURL + ".",
+		"Deploy it with: " + deployHint(entriesOf(named), f),
+	}
+	data, err := adopt.WriteConfig(header, named[0].Project, named)
+	if err != nil {
+		return err
+	}
+	secrets := map[string]string{}
+	for _, n := range named {
+		maps.Copy(secrets, n.Entry.Values)
+	}
+	cfgPath := filepath.Join(dir, config.DefaultFileName)
+	cfg, err := config.Parse(cfgPath, data)
+	if err != nil {
+		return fmt.Errorf("the prefect-deploy.yaml adopt wrote does not load (a bug in adopt; please report it):\n%w", err)
+	}
+	found, err := deploy.Discover(dir, cfg, nil, nil)
+	if err != nil {
+		return fmt.Errorf("failed to discover the flows the deployments run: %w", err)
+	}
+	inputs := map[string]deploy.FlowInput{}
+	for _, fl := range found.Flows {
+		inputs[fl.Name] = fl
+	}
+	// A description that is the flow's docstring is left to discovery, so it follows the code.
+	for i, n := range named {
+		if fl, ok := inputs[n.Name.Flow]; ok {
+			named[i].Settings = slices.DeleteFunc(named[i].Settings, func(kv adopt.KV) bool { return kv.Key == "description" && kv.Value == fl.Description })
+		}
+	}
+	if data, err = adopt.WriteConfig(header, named[0].Project, named); err != nil {
+		return err
+	}
+	if cfg, err = config.Parse(cfgPath, data); err != nil {
+		return fmt.Errorf("the prefect-deploy.yaml adopt wrote does not load (a bug in adopt; please report it):\n%w", err)
+	}
+	adopted := map[string]bool{}
+	for i, n := range named {
+		adopted[n.Name.Flow] = true
+		fl, ok := inputs[n.Name.Flow]
+		if !ok {
+			named[i].Entry.Notes = append(named[i].Entry.Notes, adopt.Note{Lost: true, Msg: fmt.Sprintf("flow %s is not found in this checkout: a deploy would not make this deployment", n.Name.Flow)})
+			continue
+		}
+		meta := deploy.Meta{Project: n.Project, Branch: n.Branch, Env: n.Name.Env, Commit: n.Commit, PackageVersion: n.PackageVersion}
+		targets, err := deploy.Build(deploy.BuildInput{Meta: meta, Flows: []deploy.FlowInput{fl}, Config: cfg, EnvVars: secrets})
+		if err != nil {
+			named[i].Entry.Notes = append(named[i].Entry.Notes, adopt.Note{Lost: true, Msg: "a deploy would refuse it: " + err.Error()})
+			continue
+		}
+		for _, t := range targets {
+			if t.Spec.Name != stored[i].Deployment.Name {
+				continue
+			}
+			triggers := t.Triggers
+			if !t.TriggersSet {
+				triggers = nil
+			}
+			named[i].Entry.Notes = append(named[i].Entry.Notes, adopt.Compare(&t.Spec, triggers, t.FlowName, stored[i])...)
+		}
+	}
+	var extra []string
+	for _, fl := range found.Flows {
+		if !adopted[fl.Name] {
+			extra = append(extra, fl.Name)
+		}
+	}
+	data, err = adopt.WriteConfig(header, named[0].Project, named)
+	if err != nil {
+		return err
+	}
+	entries := entriesOf(named)
+	if err := finishAdopt(data, entries, skipped, target, toStdout, f, env); err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		fmt.Fprintf(env.Stderr, "note: discovery also finds %s the server has no deployment of (%s): a deploy makes them too, unless --flows names the adopted ones\n",
+			plural(len(extra), "1 flow", fmt.Sprintf("%d flows", len(extra))), listSome(extra, 5))
+	}
+	return nil
+}
+
+func entriesOf(named []adopt.Named) []adopt.Entry {
+	entries := make([]adopt.Entry, len(named))
+	for i, n := range named {
+		entries[i] = n.Entry
+	}
+	return entries
 }
 
 // adoptFiles adopts the Prefect 2 deployment files matching --from-files: every
@@ -331,6 +515,21 @@ func listSome(names []string, n int) string {
 // <...>--<env> are selected by their environment's suffix; others need --prefect-yaml-select all.
 func deployHint(entries []adopt.Entry, f adoptFlags) string {
 	envName := f.env
+	if f.format == "config" {
+		envs := map[string]bool{}
+		for _, e := range entries {
+			if n, err := naming.Parse(e.Name); err == nil {
+				envs[n.Env] = true
+			}
+		}
+		if envName == "" {
+			envName = strings.Join(slices.Sorted(maps.Keys(envs)), "|")
+		}
+		if f.file != "" && f.file != "-" && f.file != config.DefaultFileName {
+			return fmt.Sprintf("prefect-deploy deploy --env %s --config %s --dry-run", envName, f.file)
+		}
+		return fmt.Sprintf("prefect-deploy deploy --env %s --dry-run", envName)
+	}
 	suffixed := true
 	envs := map[string]bool{}
 	for _, e := range entries {
@@ -342,7 +541,7 @@ func deployHint(entries []adopt.Entry, f adoptFlags) string {
 		envs[e.Name[i+2:]] = true
 	}
 	file := f.file
-	if file == "-" || f.dryRun {
+	if file == "-" || file == "" || f.dryRun {
 		file = "prefect.yaml"
 	}
 	if suffixed && (envName == "" || envs[envName]) {
@@ -483,6 +682,10 @@ func finishAdopt(data []byte, entries []adopt.Entry, skipped []string, target st
 	}
 	for _, e := range entries {
 		for _, k := range e.SecretEnv {
+			if f.format == "config" {
+				say("note", label(e, entries), fmt.Sprintf("env %s looks like a secret: not written; pass it with --env-var %s=... (the action's secret-env-vars) or --env-file", k, k))
+				continue
+			}
 			say("note", label(e, entries), fmt.Sprintf("env %s looks like a secret: written as {{ $%s }}; set %s in the deploying job's environment (a CI secret)", k, k, k))
 		}
 		for _, n := range e.Notes {
@@ -512,7 +715,7 @@ func finishAdopt(data []byte, entries []adopt.Entry, skipped []string, target st
 	case len(f.files) > 0:
 		fmt.Fprintln(w, "  the file says everything the deployment files said that Prefect 3 still has")
 	case lost == 0:
-		fmt.Fprintln(w, "  its plan keeps every setting; it adds only the product's tags, labels and DEPLOYMENT_NAME (and the version of the commit deployed)")
+		fmt.Fprintln(w, "  its plan keeps every setting; it adds only the product's tags, labels and DEPLOYMENT_NAME where missing (and the version of the commit deployed)")
 	default:
 		fmt.Fprintf(w, "  %s above: a deploy would change what %s; edit the file or the server first\n", warnings, plural(lost, "it names", "they name"))
 	}
