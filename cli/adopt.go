@@ -111,7 +111,8 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 		}
 		return target, nil
 	}
-	if f.format != "auto" || len(f.files) > 0 {
+	if f.format != "auto" || len(f.files) > 0 || f.file != "" {
+		// Known before the server is asked: refused before it is.
 		if _, err := targetFor(f.format); err != nil {
 			return err
 		}
