@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -151,6 +153,14 @@ func deployRun(ctx context.Context, fs *flag.FlagSet, fp *deployFlags, env Env, 
 	var planShown bool
 	ao := deploy.ApplyOptions{Concurrency: f.concurrency, Progress: opts.Progress,
 		ProgressTTY: isTerminal(env.Stderr), OnPlan: showPlan(env, f.output, f.dryRun, &planShown), Phase: env.Phase, Log: env.phaseLog()}
+	if path := env.Getenv(EnvTrace); path != "" {
+		trace, closeTrace, err := writerTrace(path)
+		if err != nil {
+			return rep, err
+		}
+		defer closeTrace()
+		ao.Trace = trace
+	}
 	steps, planWarnings, err := deploy.PlanTargets(ctx, api, targets, ao)
 	rep.Warnings = append(rep.Warnings, planWarnings...)
 	if err == nil && guard != nil {
@@ -394,4 +404,21 @@ func runFlows(args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "warning: %s\n", w)
 	}
 	return nil
+}
+
+// EnvTrace names a file that, when set, receives one JSON line per answer to a write (when it
+// came, its latency, whether the server refused it as busy, the requests in flight and the
+// writer's concurrency limit after it): for seeing how the adaptive concurrency behaved.
+const EnvTrace = "PREFECT_DEPLOY_TRACE"
+
+// writerTrace opens path for the writer's trace and returns the function writing each event
+// and the one closing the file.
+func writerTrace(path string) (func(deploy.WriterEvent), func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: failed to create the trace file: %w", EnvTrace, err)
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	return func(e deploy.WriterEvent) { _ = enc.Encode(e) }, func() { _ = w.Flush(); _ = f.Close() }, nil
 }

@@ -315,6 +315,11 @@ type ApplyOptions struct {
 	// per deployment as it is written (whatever the run's size). It replaces Progress.
 	Log io.Writer
 
+	// Trace, when set, receives every answer to a write as the writer saw it (when, how long,
+	// refused as busy, in flight, the concurrency limit after it), from several goroutines one
+	// at a time: for diagnosing the adaptive concurrency on a server.
+	Trace func(WriterEvent)
+
 	// gateDone, in tests, receives the writer's gate once every write is done.
 	gateDone func(*gate)
 	// busyWait, in tests, replaces the wait between tries of a write refused as busy.
@@ -352,6 +357,7 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 		n = DefaultConcurrency
 	}
 	g := newGate(n)
+	g.trace = opts.Trace
 	if opts.busyWait != nil {
 		g.sleep = opts.busyWait
 	}
@@ -404,7 +410,7 @@ func Apply(ctx context.Context, api API, steps []*Step, opts ApplyOptions) []rep
 		}
 		writes = append(writes, i)
 	}
-	g.run(ctx, len(writes), func(ctx context.Context, k int) error {
+	g.run(ctx, "deployments", len(writes), func(ctx context.Context, k int) error {
 		var err error
 		i := writes[k]
 		items[i], err = applyOne(ctx, api, steps[i], nil)
@@ -458,7 +464,7 @@ func ensureFlows(ctx context.Context, api API, steps []*Step, g *gate) map[strin
 	names := sortedKeys(need)
 	errs := map[string]error{}
 	var mu sync.Mutex
-	g.run(ctx, len(names), func(ctx context.Context, i int) error {
+	g.run(ctx, "flows", len(names), func(ctx context.Context, i int) error {
 		f, err := api.EnsureFlow(ctx, names[i])
 		if err != nil {
 			return err

@@ -4,8 +4,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
 )
@@ -185,5 +187,45 @@ func TestChangeOneFlow(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{after[0].FlowName}, changed); diff != "" {
 		t.Errorf("flows whose deployment changed (-want +got):\n%s", diff)
+	}
+}
+
+func TestFloorOrder(t *testing.T) {
+	cs := []int{4, 16, 8, 2, 1}
+	for _, tt := range []struct {
+		best int
+		want []int
+	}{
+		{0, []int{4, 16, 8, 2, 1}},
+		{1, []int{1, 4, 16, 8, 2}},
+		{8, []int{8, 4, 16, 2, 1}},
+		{3, []int{4, 16, 8, 2, 1}},
+	} {
+		if diff := cmp.Diff(tt.want, floorOrder(cs, tt.best)); diff != "" {
+			t.Errorf("floorOrder(%v, %d) (-want +got):\n%s", cs, tt.best, diff)
+		}
+	}
+}
+
+func TestSummarizeTrace(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	events := []deploy.WriterEvent{
+		{At: at(150), Latency: 50 * time.Millisecond, Phase: "flows", InFlight: 2, Limit: 4},
+		{At: at(160), Latency: 60 * time.Millisecond, Phase: "flows", InFlight: 2, Limit: 4},
+		{At: at(300), Latency: 100 * time.Millisecond, Phase: "deployments", InFlight: 4, Limit: 4, Busy: true},
+		{At: at(400), Latency: 90 * time.Millisecond, Phase: "deployments", InFlight: 1, Limit: 1},
+	}
+	got := summarize(events, t0)
+	want := traceSummary{
+		answers: 4, refused: 1, before: 100 * time.Millisecond, writing: 300 * time.Millisecond,
+		meanInFlight: 2.25, meanLatency: 200 * time.Millisecond / 3, refusedLatency: 100 * time.Millisecond,
+		limits: "4×3 1×1", phases: "flows 2 (0 refused) in 0.06 s, deployments 2 (1 refused) in 0.20 s",
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(traceSummary{})); diff != "" {
+		t.Errorf("summarize (-want +got):\n%s", diff)
+	}
+	if s := (traceSummary{}).String(); s != "no writes" {
+		t.Errorf("an empty trace reads %q, want \"no writes\"", s)
 	}
 }
