@@ -96,9 +96,7 @@ func (p *parser) workPool(pr pair, at string) WorkPool {
 				wp.Type = s
 			}
 		case "description":
-			if s, ok := p.text(v, path); ok {
-				wp.Description = &s
-			}
+			wp.Description = p.optText(v, path)
 		case "concurrency_limit":
 			wp.ConcurrencyLimit = p.nonNegative(v, path)
 		case "paused":
@@ -186,9 +184,7 @@ func (p *parser) workQueues(n *yamlfile.Node, at string) []WorkQueue {
 			key, v, path := kv.key.Text, kv.value, join(qpath, kv.key.Text)
 			switch key {
 			case "description":
-				if s, ok := p.text(v, path); ok {
-					q.Description = &s
-				}
+				q.Description = p.optText(v, path)
 			case "concurrency_limit":
 				q.ConcurrencyLimit = p.nonNegative(v, path)
 			case "priority":

@@ -130,7 +130,7 @@ func (p *parser) schedule(n *yamlfile.Node, at string) (Schedule, bool) {
 		valid = valid && ok
 	}
 	var kinds []string
-	for _, k := range []string{"cron", "interval", "rrule"} {
+	for _, k := range vocab.ScheduleKinds {
 		if keys[k] != nil {
 			kinds = append(kinds, k)
 		}

@@ -50,21 +50,13 @@ func (p *parser) settings(pairs []pair, at string) (Settings, []pair) {
 		kp := join(at, key)
 		switch canon {
 		case "work_pool":
-			if x, ok := p.name(v, kp); ok {
-				s.WorkPool = &x
-			}
+			s.WorkPool = p.optName(v, kp)
 		case "work_queue":
-			if x, ok := p.name(v, kp); ok {
-				s.WorkQueue = &x
-			}
+			s.WorkQueue = p.optName(v, kp)
 		case "image":
-			if x, ok := p.name(v, kp); ok {
-				s.Image = &x
-			}
+			s.Image = p.optName(v, kp)
 		case "description":
-			if x, ok := p.text(v, kp); ok {
-				s.Description = &x
-			}
+			s.Description = p.optText(v, kp)
 		case "job_variables":
 			s.JobVariables = p.anyMap(v, kp)
 		case "parameters":
@@ -102,13 +94,22 @@ func (p *parser) settings(pairs []pair, at string) (Settings, []pair) {
 	return s, rest
 }
 
-// optBool returns a pointer to the boolean n, or nil after reporting.
-func (p *parser) optBool(n *yamlfile.Node, path string) *bool {
-	if b, ok := p.boolean(n, path); ok {
-		return &b
+// optName returns a pointer to the name n, or nil after reporting.
+func (p *parser) optName(n *yamlfile.Node, path string) *string { return opt(p.name(n, path)) }
+
+// optText returns a pointer to the text n, or nil after reporting.
+func (p *parser) optText(n *yamlfile.Node, path string) *string { return opt(p.text(n, path)) }
+
+// opt is a pointer to v when ok, else nil.
+func opt[T any](v T, ok bool) *T {
+	if !ok {
+		return nil
 	}
-	return nil
+	return &v
 }
+
+// optBool returns a pointer to the boolean n, or nil after reporting.
+func (p *parser) optBool(n *yamlfile.Node, path string) *bool { return opt(p.boolean(n, path)) }
 
 // environments parses a mapping of environment name to settings.
 func (p *parser) environments(n *yamlfile.Node, at string) map[string]Settings {

@@ -3,6 +3,8 @@ package prefectyaml
 import (
 	"slices"
 	"strings"
+
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // fileModel is a prefect.yaml after the checks prefect deploy's pydantic
@@ -334,7 +336,7 @@ func checkSchedule(s *node, e *errs, r rules) {
 				e.at(v, "unknown schedule key %q: %s (a schedule takes %s)", k, r.strictNote(strictScheduleKeys), strings.Join(scheduleKeys, ", "))
 			}
 		}
-		if (k == "cron" || k == "interval" || k == "rrule") && !v.IsNull() {
+		if vocab.IsScheduleKind(k) && !v.IsNull() {
 			kinds++
 		}
 	}

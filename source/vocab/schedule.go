@@ -15,6 +15,12 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 )
 
+// ScheduleKinds are the keys that say what kind of schedule one is; a schedule has exactly one.
+var ScheduleKinds = []string{"cron", "interval", "rrule"}
+
+// IsScheduleKind reports whether key is one of [ScheduleKinds].
+func IsScheduleKind(key string) bool { return slices.Contains(ScheduleKinds, key) }
+
 // Schedule is one deployment schedule as every format describes it. Exactly one of Cron,
 // Interval and RRule is set.
 type Schedule struct {
