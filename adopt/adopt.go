@@ -141,8 +141,8 @@ func FromDeployment(d prefect.Deployment, flowName string, automations []prefect
 	if e.Entrypoint == "" {
 		e.note(true, "it has no entrypoint (a Prefect 2 deployment built with a storage block?): set entrypoint to the flow's file.py:function")
 	}
-	if d.Path != nil && *d.Path != "" {
-		e.note(true, fmt.Sprintf("its path %q (Prefect 2 storage): prefect.yaml deployments have none; the pull steps decide where the code is", *d.Path))
+	if d.Path != nil && *d.Path != "" && *d.Path != "." {
+		e.note(false, fmt.Sprintf("its path %q (Prefect 2): Prefect 3 deployments need none; the pull steps decide where the code is", *d.Path))
 	}
 	if v := deref(d.Version); v != "" && !inferredVersion.MatchString(v) {
 		e.Version = v
@@ -175,7 +175,15 @@ func FromDeployment(d prefect.Deployment, flowName string, automations []prefect
 	if e.WorkPool == "" {
 		e.note(true, "it has no work pool (a Prefect 2 agent deployment?): a deploy needs one; set work_pool.name")
 	}
-	e.JobVariables = e.jobVariables(d.JobVariables, opts)
+	// A Prefect 2 server keeps infra_overrides keys dotted ("env.MODE"); Prefect 3's job
+	// variables nest them.
+	e.JobVariables = e.jobVariables(nested(d.JobVariables), opts)
+	if d.InfrastructureDocumentID != nil && *d.InfrastructureDocumentID != "" {
+		e.note(true, "its Prefect 2 infrastructure block: Prefect 3 runs deployments on work pools; its settings (image, namespace, env, ...) are not read: put them in the entry's job_variables or the pool's base job template")
+	}
+	if d.StorageDocumentID != nil && *d.StorageDocumentID != "" {
+		e.note(true, "its Prefect 2 storage block: Prefect 3 pulls code with pull steps (git_clone, or the pull step of the storage's collection): add a pull section")
+	}
 	e.Parameters = e.withoutPlaceholders("parameter", e.Parameters)
 	e.JobVariables = e.withoutPlaceholders("job variable", e.JobVariables)
 	for _, s := range d.Schedules {

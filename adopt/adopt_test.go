@@ -195,3 +195,36 @@ func TestNestedOverrides(t *testing.T) {
 		t.Errorf("nested (-want +got):\n%s", diff)
 	}
 }
+
+// TestEntrypoint finds a Prefect 2 deployment's code below its path, as the repository holds it.
+func TestEntrypoint(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"flows/etl.py", "projects/warehouse/load/flow.py"} {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	str := func(s string) *string { return &s }
+	for _, c := range []struct {
+		entrypoint, path string
+		want             string
+		found            bool
+	}{
+		{"flows/etl.py:etl", "", "flows/etl.py:etl", true},
+		{"etl.py:etl", filepath.Join(dir, "flows"), "flows/etl.py:etl", true},
+		{"etl.py:etl", "flows", "flows/etl.py:etl", true},
+		{"flow.py:load", "warehouse/load", "projects/warehouse/load/flow.py:load", true},
+		{"flow.py:load", "elsewhere", "flow.py:load", false},
+		{"other/x.py:f", "", "other/x.py:f", false},
+		{"pkg.module.fn", "", "pkg.module.fn", false},
+	} {
+		got, found := Entrypoint(dir, prefect.Deployment{Entrypoint: str(c.entrypoint), Path: str(c.path)})
+		if got != c.want || found != c.found {
+			t.Errorf("Entrypoint(%q, path %q) = %q, %v; want %q, %v", c.entrypoint, c.path, got, found, c.want, c.found)
+		}
+	}
+}

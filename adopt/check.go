@@ -2,6 +2,9 @@ package adopt
 
 import (
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
 	"maps"
 	"slices"
 	"strings"
@@ -17,6 +20,72 @@ type Stored struct {
 	Deployment  prefect.Deployment
 	FlowName    string
 	Automations []prefect.Automation
+	// Moved is the entrypoint the server holds when Deployment's was rewritten to the
+	// repository-relative one (see [Entrypoint]).
+	Moved string
+}
+
+// MovedNote says how an entrypoint was rewritten, or nothing.
+func (s Stored) MovedNote() []Note {
+	if s.Moved == "" {
+		return nil
+	}
+	return []Note{{Msg: fmt.Sprintf("entrypoint: the server holds %q relative to its Prefect 2 path %q; the file's is relative to the repository root", s.Moved, deref(s.Deployment.Path))}}
+}
+
+// Entrypoint finds the file a deployment's entrypoint names in the checkout dir: as written
+// (relative to the repository root, as Prefect 3 keeps it), or, for a Prefect 2 deployment
+// whose entrypoint was relative to its path, below that path — an absolute directory in the
+// checkout, a relative one, or the one directory of the checkout ending in it (a storage
+// block's subfolder). It returns the repository-relative entrypoint and whether it was found.
+func Entrypoint(dir string, d prefect.Deployment) (string, bool) {
+	ep := deref(d.Entrypoint)
+	file, fn, ok := strings.Cut(ep, ":")
+	if !ok || file == "" || filepath.IsAbs(file) {
+		return ep, false
+	}
+	exists := func(rel string) bool {
+		if rel == "" || strings.HasPrefix(path.Clean(rel), "..") || path.IsAbs(rel) {
+			return false
+		}
+		_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel)))
+		return err == nil
+	}
+	if exists(file) {
+		return ep, true
+	}
+	p := strings.TrimSuffix(filepath.ToSlash(deref(d.Path)), "/")
+	if p == "" || p == "." {
+		return ep, false
+	}
+	if filepath.IsAbs(p) {
+		if rel, err := filepath.Rel(dir, filepath.FromSlash(p)); err == nil && exists(path.Join(filepath.ToSlash(rel), file)) {
+			return path.Join(filepath.ToSlash(rel), file) + ":" + fn, true
+		}
+		return ep, false
+	}
+	if exists(path.Join(p, file)) {
+		return path.Join(p, file) + ":" + fn, true
+	}
+	var found []string
+	_ = filepath.WalkDir(dir, func(fp string, de os.DirEntry, err error) error {
+		if err != nil || len(found) > 1 {
+			return nil
+		}
+		if de.IsDir() && (de.Name() == ".git" || de.Name() == ".venv" || de.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		rel, _ := filepath.Rel(dir, fp)
+		rel = filepath.ToSlash(rel)
+		if de.IsDir() && strings.HasSuffix("/"+rel, "/"+p) && exists(path.Join(rel, file)) {
+			found = append(found, path.Join(rel, file))
+		}
+		return nil
+	})
+	if len(found) == 1 {
+		return found[0] + ":" + fn, true
+	}
+	return ep, false
 }
 
 // Check compares what a deploy would make from the written file (loaded, as deploy loads it,
@@ -47,6 +116,8 @@ func Compare(spec *prefect.DeploymentSpec, triggers []map[string]any, flowName s
 		notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("flow: the entrypoint %s defines flow %q, but the deployment belongs to flow %q: a deploy would make a second deployment under %q", spec.Entrypoint, flowName, s.FlowName, flowName)})
 	}
 	have := s.Deployment
+	// Prefect 2's dotted infra_overrides keys were nested on purpose (FromDeployment).
+	have.JobVariables = nested(have.JobVariables)
 	for _, c := range prefect.Diff(spec, &have) {
 		switch c.Field {
 		case "version":
@@ -55,8 +126,9 @@ func Compare(spec *prefect.DeploymentSpec, triggers []map[string]any, flowName s
 			if !slices.Equal(userTags(have.Tags), userTags(spec.Tags)) {
 				notes = append(notes, lost(c))
 			}
-		case "labels", "paused":
-			// Labels were noted by FromDeployment; a deploy keeps the paused state.
+		case "labels", "paused", "path":
+			// Labels and a Prefect 2 path were noted by FromDeployment; a deploy keeps the
+			// paused state.
 		case "job_variables.env":
 			if !envEqual(have.JobVariables["env"], spec.JobVariables["env"]) {
 				notes = append(notes, Note{Lost: true, Msg: fmt.Sprintf("env: the server has %s, the file gives %s", c.From, c.To)})

@@ -193,6 +193,7 @@ func remarshal(t *testing.T, v, out any) {
 // the first deploy of the adopted file to change nothing but the product's bookkeeping; after
 // it, a redeploy is unchanged.
 func TestAdoptPrefectDeploy(t *testing.T) {
+	t.Parallel()
 	apiURL := prefecttest.URL(t)
 	bin, err := prefecttest.Bin()
 	if err != nil {
@@ -309,6 +310,7 @@ func TestAdoptPrefectDeploy(t *testing.T) {
 // actions named like the deployment's own, a foreign automation, a pause) — each named in a
 // warning, and exactly those in the first plan — and one whose code is not in the checkout.
 func TestAdoptHandMade(t *testing.T) {
+	t.Parallel()
 	apiURL := prefecttest.URL(t)
 	c, err := prefect.New(prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond})
 	if err != nil {
@@ -384,7 +386,7 @@ func TestAdoptHandMade(t *testing.T) {
 		"note: " + lossyName + ": automation \"" + runID + "-notify\" does something other than run this deployment: left alone",
 		"note: " + lossyName + ": paused on the server",
 		"warning: " + lossyName + ": not carried over: description: the server has none",
-		"not adopted: 1 deployment whose entrypoint is not in this checkout: prices/" + runID + "-elsewhere",
+		"not adopted: 1 deployment whose entrypoint is not in this checkout: prices/" + runID + "-elsewhere (entrypoint other/repo.py:etl)",
 		"note: " + runID + "-ok: env API_TOKEN looks like a secret",
 		"warning: " + lossyName + ": not carried over: parameter schema",
 	} {
@@ -449,6 +451,7 @@ func staticSchema(t *testing.T, dir, fn string) map[string]any {
 // without Python), deploys the file to the live server and checks what it stores against what
 // the deployment files say; a redeploy is unchanged.
 func TestAdoptPrefect2Files(t *testing.T) {
+	t.Parallel()
 	apiURL := prefecttest.URL(t)
 	c, err := prefect.New(prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond})
 	if err != nil {
@@ -487,6 +490,9 @@ func TestAdoptPrefect2Files(t *testing.T) {
 	daily := read("load-prices", "default")
 	if got := *daily.Entrypoint; got != "projects/warehouse/load_prices/flow.py:load_prices" {
 		t.Errorf("default: entrypoint %q", got)
+	}
+	if daily.EnforceParameterSchema {
+		t.Errorf("default: enforce_parameter_schema is true; Prefect 2's build_from_flow stores false unless told otherwise")
 	}
 	if *daily.Version != "2" || *daily.WorkPoolName != "adopt-pool" || *daily.WorkQueueName != "kubernetes" {
 		t.Errorf("default: version %q, pool %q, queue %q", *daily.Version, *daily.WorkPoolName, *daily.WorkQueueName)
@@ -538,6 +544,7 @@ func TestAdoptPrefect2Files(t *testing.T) {
 // steps — into prefect-deploy.yaml sections, and requires a deploy at the same commit to
 // change only the product's bookkeeping: the ENV tag, the full COMMIT_HASH, labels.
 func TestAdoptFlowDeploy(t *testing.T) {
+	t.Parallel()
 	apiURL := prefecttest.URL(t)
 	bin, err := prefecttest.Bin()
 	if err != nil {

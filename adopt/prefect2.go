@@ -79,7 +79,9 @@ func fromCall(root string, res *discover.Result, c discover.Call, opts Options) 
 		}
 		return Problem{File: c.File, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 	}
-	e := Entry{Source: fmt.Sprintf("%s:%d", c.File, c.Line), EnforceParameterSchema: true, Tags: []string{}}
+	// Prefect 2's Deployment did not enforce the parameter schema unless told to (measured on a
+	// 2.20 server: build_from_flow stores enforce_parameter_schema false).
+	e := Entry{Source: fmt.Sprintf("%s:%d", c.File, c.Line), EnforceParameterSchema: false, Tags: []string{}}
 	note := func(lost bool, v discover.Value, format string, args ...any) {
 		e.note(lost, fmt.Sprintf("%s:%d:%d: ", c.File, v.Line, v.Col)+fmt.Sprintf(format, args...))
 	}

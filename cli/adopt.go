@@ -154,7 +154,9 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 	}
 	entries := make([]adopt.Entry, 0, len(stored))
 	for _, s := range stored {
-		entries = append(entries, adopt.FromDeployment(s.Deployment, s.FlowName, s.Automations, opts))
+		e := adopt.FromDeployment(s.Deployment, s.FlowName, s.Automations, opts)
+		e.Notes = append(e.Notes, s.MovedNote()...)
+		entries = append(entries, e)
 	}
 	header := []string{
 		"Written by prefect-deploy adopt from the deployments on " + c.Config().APIURL + ".",
@@ -195,6 +197,7 @@ func adoptFormat(f adoptFlags, stored []adopt.Stored, opts adopt.Options) (strin
 				continue
 			}
 		}
+		n.Entry.Notes = append(n.Entry.Notes, s.MovedNote()...)
 		branches[n.Name.Branch] = true
 		projects[n.Name.Project] = true
 		named = append(named, n)
@@ -450,16 +453,28 @@ func adoptableDeployments(ctx context.Context, c *prefect.Client, f adoptFlags, 
 			continue
 		}
 		full := flowName[d.FlowID] + "/" + d.Name
-		file, _, _ := strings.Cut(deref(d.Entrypoint), ":")
-		if file == "" || filepath.IsAbs(file) || strings.HasPrefix(path.Clean(file), "..") {
+		if explicit := len(f.names)+len(f.flows)+len(f.tags) > 0; explicit {
+			// The user asked for these: say where each one's code is said to be.
+			switch ep := deref(d.Entrypoint); {
+			case ep == "":
+				full += " (no entrypoint)"
+			case !strings.Contains(ep, ":"):
+				full += " (entrypoint " + ep + " is a module path; a prefect.yaml entry needs path/file.py:function)"
+			default:
+				full += " (entrypoint " + ep + ")"
+			}
+		}
+		ep, found := adopt.Entrypoint(dir, d)
+		if !found {
 			skipped = append(skipped, full)
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(file))); err != nil {
-			skipped = append(skipped, full)
-			continue
+		s := adopt.Stored{Deployment: d, FlowName: flowName[d.FlowID]}
+		if ep != deref(d.Entrypoint) {
+			s.Moved = deref(d.Entrypoint)
+			s.Deployment.Entrypoint = &ep
 		}
-		stored = append(stored, adopt.Stored{Deployment: d, FlowName: flowName[d.FlowID]})
+		stored = append(stored, s)
 	}
 	// The automations of each deployment, a few at a time.
 	var wg sync.WaitGroup

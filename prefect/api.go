@@ -125,6 +125,10 @@ type Deployment struct {
 	PullSteps              []map[string]any    `json:"pull_steps"`
 	Entrypoint             *string             `json:"entrypoint"`
 	EnforceParameterSchema bool                `json:"enforce_parameter_schema"`
+	// InfrastructureDocumentID and StorageDocumentID are a Prefect 2 deployment's blocks
+	// (null on Prefect 3).
+	InfrastructureDocumentID *string `json:"infrastructure_document_id,omitempty"`
+	StorageDocumentID        *string `json:"storage_document_id,omitempty"`
 }
 
 // UnmarshalJSON reads a deployment as any supported server answers it: Prefect 2 answers the
