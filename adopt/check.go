@@ -2,10 +2,10 @@ package adopt
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"maps"
 	"slices"
 	"strings"
 
