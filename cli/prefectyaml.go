@@ -13,6 +13,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // prefectYAMLTargets loads the prefect.yaml files named by --prefect-yaml and the config's
@@ -168,7 +169,7 @@ func yamlTarget(d prefectyaml.Deployment, namingMode string, meta deploy.Meta, e
 		triggers := make([]map[string]any, len(t.Triggers))
 		for i, tr := range t.Triggers {
 			triggers[i] = tr
-			if name, ok := tr["name"].(string); ok && strings.HasPrefix(name, d.Name+"__automation_") {
+			if name, ok := tr["name"].(string); ok && strings.HasPrefix(name, vocab.TriggerPrefix(d.Name)) {
 				c := maps.Clone(tr)
 				c["name"] = n.String() + strings.TrimPrefix(name, d.Name)
 				triggers[i] = c

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // triggerActionKeys are the keys of a deployment trigger that belong to the automation's
@@ -21,7 +22,7 @@ var triggerActionKeys = map[string]bool{"name": true, "description": true, "enab
 func Automations(deploymentName, deploymentID string, triggers []map[string]any) []prefect.Automation {
 	out := make([]prefect.Automation, 0, len(triggers))
 	for i, t := range triggers {
-		a := prefect.Automation{Name: fmt.Sprintf("%s__automation_%d", deploymentName, i+1), Enabled: true}
+		a := prefect.Automation{Name: vocab.TriggerName(deploymentName, i), Enabled: true}
 		if v, ok := t["name"].(string); ok && v != "" {
 			a.Name = v
 		}
@@ -112,7 +113,7 @@ func ownedAutomations(deploymentName string, have, want []prefect.Automation) []
 	}
 	var out []prefect.Automation
 	for _, a := range have {
-		if names[a.Name] || strings.HasPrefix(a.Name, deploymentName+"__automation_") {
+		if names[a.Name] || strings.HasPrefix(a.Name, vocab.TriggerPrefix(deploymentName)) {
 			out = append(out, a)
 		}
 	}

@@ -38,6 +38,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // API is what promote needs from the Prefect client.
@@ -304,7 +305,7 @@ func sourceTriggers(ctx context.Context, api API, d prefect.Deployment, targetNa
 		}
 		return nil, fmt.Errorf("failed to read the triggers of source %q: %w", d.Name, err)
 	}
-	prefix := d.Name + "__automation_"
+	prefix := vocab.TriggerPrefix(d.Name)
 	var out []map[string]any
 	for _, a := range autos {
 		if !strings.HasPrefix(a.Name, prefix) {
@@ -316,7 +317,7 @@ func sourceTriggers(ctx context.Context, api API, d prefect.Deployment, targetNa
 				t[k] = v
 			}
 		}
-		t["name"] = targetName + "__automation_" + strings.TrimPrefix(a.Name, prefix)
+		t["name"] = vocab.TriggerPrefix(targetName) + strings.TrimPrefix(a.Name, prefix)
 		t["enabled"] = a.Enabled
 		if a.Description != "" {
 			t["description"] = a.Description

@@ -12,6 +12,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // origins collects where each field of a target came from.
@@ -264,7 +265,7 @@ func configTarget(s source, opts Options) (deploy.Target, bool, error) {
 		for i, t := range full.Triggers {
 			c := maps.Clone(t)
 			if _, ok := c["name"]; !ok {
-				c["name"] = fmt.Sprintf("%s__automation_%d", name, i+1)
+				c["name"] = vocab.TriggerName(name, i)
 			}
 			triggers = append(triggers, c)
 		}
