@@ -178,6 +178,9 @@ func FromDeployment(d prefect.Deployment, flowName string, automations []prefect
 	// A Prefect 2 server keeps infra_overrides keys dotted ("env.MODE"); Prefect 3's job
 	// variables nest them.
 	e.JobVariables = e.jobVariables(nested(d.JobVariables), opts)
+	if img, ok := e.JobVariables["image"].(string); ok && img != "" {
+		e.note(false, fmt.Sprintf("image %s is written as the server runs it: to deploy the image each CI run builds, make it a build step's output or \"{{ $IMAGE }}\"", img))
+	}
 	if d.InfrastructureDocumentID != nil && *d.InfrastructureDocumentID != "" {
 		e.note(true, "its Prefect 2 infrastructure block: Prefect 3 runs deployments on work pools; its settings (image, namespace, env, ...) are not read: put them in the entry's job_variables or the pool's base job template")
 	}

@@ -641,3 +641,98 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 	}
 	return string(out)
 }
+
+// TestAdoptAcmePortalSDK runs the real acme-portal-sdk deployer (aps-prefect-deploy, from
+// ACME_PORTAL_SDK_BIN or the test venv) on testdata/acme — a project in acme's layout: flows,
+// .acme_portal_sdk/{flow_finder.py,static_flow_deploy_config.yaml}, acme-config's env file —
+// adopts what it stored, and requires the first deploy (with --env-file for the env file's
+// secrets) to change nothing but the ENV tag, COMMIT_HASH written in full and the labels.
+func TestAdoptAcmePortalSDK(t *testing.T) {
+	t.Parallel()
+	apiURL := prefecttest.URL(t)
+	aps := os.Getenv("ACME_PORTAL_SDK_BIN")
+	if aps == "" {
+		bin, err := prefecttest.Bin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		aps = bin
+	}
+	aps = filepath.Join(aps, "aps-prefect-deploy")
+	if _, err := os.Stat(aps); err != nil {
+		t.Skipf("acme-portal-sdk is not installed (%s): pip install 'acme-portal-sdk[prefect]' into a venv and set ACME_PORTAL_SDK_BIN to its bin directory", aps)
+	}
+	prefectBin, err := prefecttest.Bin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	project := strings.ReplaceAll("acme_sdk"+time.Now().Format("150405.000000")[7:], ".", "")
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/acme")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "acme"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	short := strings.TrimSpace(gitOut(t, dir, "rev-parse", "--short=7", "HEAD"))
+	cliEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PREFECT_HOME=" + t.TempDir(), "PREFECT_API_URL=" + apiURL, "PREFECT_LOGGING_LEVEL=WARNING", "PYTHONPATH=" + dir}
+	pool := exec.Command(filepath.Join(prefectBin, "prefect"), "work-pool", "create", "adopt-docker", "--type", "docker", "--overwrite")
+	pool.Env = cliEnv
+	if out, err := pool.CombinedOutput(); err != nil {
+		t.Fatalf("prefect work-pool create: %v\n%s", err, out)
+	}
+	deployCmd := exec.Command(aps, "deploy", "-app-name", "acmeapp", "-env", "dev", "-ver-number", "1", "-project-name", project, "-branch-name", "main",
+		"-commit-hash", short, "-image-uri", "ghcr.io/acme/acme-adopt:main-"+short, "-package-version", "0.1.0",
+		"-static-flow-config-path", ".acme_portal_sdk/static_flow_deploy_config.yaml")
+	deployCmd.Dir, deployCmd.Env = dir, cliEnv
+	if out, err := deployCmd.CombinedOutput(); err != nil {
+		t.Fatalf("aps-prefect-deploy deploy: %v\n%s", err, out)
+	}
+	segment := strings.ReplaceAll(project, "_", "-")
+	code, _, errs := run(t, dir, apiURL, "adopt", "--name", segment+"--*")
+	if code != 0 {
+		t.Fatalf("adopt: exit %d\n%s", code, errs)
+	}
+	written, err := os.ReadFile(filepath.Join(dir, "prefect-deploy.yaml"))
+	if err != nil {
+		t.Fatalf("adopt wrote no prefect-deploy.yaml: %v\n%s", err, errs)
+	}
+	if strings.Contains(string(written), "not-a-real-key") || strings.Contains(errs, "warning:") {
+		t.Errorf("a secret reached the file, or adopt warns:\n%s\n%s", written, errs)
+	}
+	var out, errb bytes.Buffer
+	code = cli.Run(context.Background(), []string{"deploy", "--env", "dev", "--env-file", "acmeapp.dev.1.env", "--package-version", "0.1.0", "--dry-run", "--output", "json"},
+		cli.Env{Stdout: &out, Stderr: &errb, Dir: dir, Getenv: func(k string) string {
+			return map[string]string{"PREFECT_API_URL": apiURL, "PATH": os.Getenv("PATH")}[k]
+		}})
+	var p plan
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil || code != 0 {
+		t.Fatalf("deploy --dry-run: exit %d, %v\n%s\n%s", code, err, out.String(), errb.String())
+	}
+	if len(p.Deployments) != 2 {
+		t.Fatalf("the plan has %d deployments, want acme's 2: %+v", len(p.Deployments), p.Deployments)
+	}
+	for _, d := range p.Deployments {
+		for _, ch := range d.Changes {
+			switch ch.Field {
+			case "labels":
+			case "tags":
+				var was, now []string
+				remarshal(t, ch.Old, &was)
+				remarshal(t, ch.New, &now)
+				for _, tag := range now {
+					if !slices.Contains(was, tag) && tag != "ENV=dev" && !strings.HasPrefix(tag, "COMMIT_HASH="+short) {
+						t.Errorf("%s: the first deploy adds tag %q", d.Name, tag)
+					}
+				}
+			default:
+				t.Errorf("%s: the first deploy changes %s: %s → %s", d.Name, ch.Field, ch.From, ch.To)
+			}
+		}
+	}
+}

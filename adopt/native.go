@@ -53,7 +53,10 @@ func NamedFrom(d prefect.Deployment, flowName string, automations []prefect.Auto
 	n.Commit, _ = naming.TagValue(d.Tags, naming.TagCommit)
 	n.PackageVersion, _ = naming.TagValue(d.Tags, naming.TagPackageVersion)
 	// The notes about Prefect 2 paths do not apply: the code source says where the code is.
-	e.Notes = slices.DeleteFunc(e.Notes, func(n Note) bool { return strings.HasPrefix(n.Msg, "its path ") })
+	// The image note is the prefect.yaml's: here --image (the action's image input) replaces it.
+	e.Notes = slices.DeleteFunc(e.Notes, func(n Note) bool {
+		return strings.HasPrefix(n.Msg, "its path ") || strings.HasPrefix(n.Msg, "image ")
+	})
 	set := func(k string, v any) { n.Settings = append(n.Settings, KV{k, v}) }
 	if e.WorkPool != "" {
 		set("work_pool", e.WorkPool)

@@ -204,7 +204,11 @@ func orWord(s, def string) string {
 func ChangeLines(changes []prefect.Change, commit string) []string {
 	old := oldCommit(changes, commit)
 	var out []string
-	if old != "" {
+	switch {
+	case old != "" && strings.HasPrefix(commit, old):
+		// acme-portal-sdk's short COMMIT_HASH of the same commit.
+		out = append(out, fmt.Sprintf("code: same commit %s (COMMIT_HASH written in full)", short(commit)))
+	case old != "":
 		out = append(out, fmt.Sprintf("code: %s → %s", short(old), short(commit)))
 	}
 	var tagLine, labelLine string

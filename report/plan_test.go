@@ -163,3 +163,14 @@ func TestOnlyAdoption(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeLinesShortCommit: a short COMMIT_HASH of the very commit deployed (acme-portal-sdk
+// writes short ones) is not a code change.
+func TestChangeLinesShortCommit(t *testing.T) {
+	full := "973d3837d2bc8112bf57a9f3b43fb6a17b65f5c0"
+	got := ChangeLines([]prefect.Change{{Field: "tags", Old: []any{"COMMIT_HASH=973d383"}, New: []any{"COMMIT_HASH=" + full, "ENV=dev"}}}, full)
+	want := []string{"code: same commit 973d383 (COMMIT_HASH written in full)", "tags: +ENV=dev"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ChangeLines (-want +got):\n%s", diff)
+	}
+}
