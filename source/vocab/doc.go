@@ -16,5 +16,14 @@
 //     file:line:col and key path.
 //
 // Then [Schedule.Deployment], [Concurrency.API] and [CodeSource.PullStepsAt] give the API body
-// parts, so every format sends a concept the same way.
+// parts, so every format sends a concept the same way (TestFormatsSendTheSameSchedulesAndLimits
+// checks it for prefect-deploy.yaml and prefect.yaml).
+//
+// A new format, step by step: read the file with yamlfile.Read and the schema it is written
+// for, report the reader's node problems as you visit nodes, map each schedule item onto a
+// [Schedule] ([CheckCron], [CheckRRule], [CheckTimezone], [DurationSeconds] and [ParseAnchor] with
+// the format's [Forms]; exactly one of [ScheduleKinds]), a concurrency setting onto
+// [Concurrency] ([IsCollisionStrategy], [GoodGracePeriod]), a code source onto [CodeSource]
+// ([CheckRepository], [IsBlockReference], [IsEnvName]), triggers through [IsTriggerType] and
+// [TriggerName], job variables through [DeepMerge]; then build targets as package deploy does.
 package vocab
