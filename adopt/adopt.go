@@ -27,6 +27,7 @@ import (
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // Entry is one deployment entry of the prefect.yaml written, in Prefect's prefect.yaml terms.
@@ -343,11 +344,11 @@ func fromSchedule(s prefect.DeploymentSchedule) Schedule {
 // that a trigger cannot express are noted: a deploy would delete them.
 func (e *Entry) triggers(d prefect.Deployment, automations []prefect.Automation) {
 	for _, a := range automations {
-		owned := strings.HasPrefix(a.Name, d.Name+"__automation_")
+		owned := strings.HasPrefix(a.Name, vocab.TriggerPrefix(d.Name))
 		t, why := triggerOf(a, d.ID)
 		if why != "" {
 			if owned {
-				e.note(true, fmt.Sprintf("automation %q %s: a deploy of this entry replaces the automations named %s__automation_<n>, so it would be deleted; rename it in the UI or recreate it as a trigger", a.Name, why, d.Name))
+				e.note(true, fmt.Sprintf("automation %q %s: a deploy of this entry replaces the automations named %s<n>, so it would be deleted; rename it in the UI or recreate it as a trigger", a.Name, why, vocab.TriggerPrefix(d.Name)))
 			} else {
 				e.note(false, fmt.Sprintf("automation %q %s: left alone on the server (a deploy only manages this deployment's triggers)", a.Name, why))
 			}

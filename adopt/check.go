@@ -13,6 +13,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 // Stored is a deployment as the server holds it, with its flow's name and related automations.
@@ -189,7 +190,7 @@ func sameTriggers(name string, triggers []map[string]any, s Stored) bool {
 	}
 	var owned []prefect.Automation
 	for _, a := range s.Automations {
-		if names[a.Name] || strings.HasPrefix(a.Name, name+"__automation_") {
+		if names[a.Name] || strings.HasPrefix(a.Name, vocab.TriggerPrefix(name)) {
 			if _, why := triggerOf(a, s.Deployment.ID); why == "" {
 				owned = append(owned, a)
 			}

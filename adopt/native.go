@@ -118,7 +118,7 @@ func NamedFrom(d prefect.Deployment, flowName string, automations []prefect.Auto
 		ts := make([]any, len(e.Triggers))
 		for i, t := range e.Triggers {
 			t = maps.Clone(t)
-			if name, _ := t["name"].(string); strings.HasPrefix(name, d.Name+"__automation_") {
+			if name, _ := t["name"].(string); strings.HasPrefix(name, vocab.TriggerPrefix(d.Name)) {
 				delete(t, "name") // a deploy names them so again
 			}
 			ts[i] = t
