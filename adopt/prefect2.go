@@ -145,6 +145,11 @@ func fromCall(root string, res *discover.Result, c discover.Call, opts Options) 
 		case "flow", "name":
 		case "entrypoint":
 			if s, ok := str(k, v); ok {
+				file, _, _ := strings.Cut(s, ":")
+				if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(file))); err != nil {
+					problems = append(problems, at(v, "entrypoint=%s: %s is not in this repository (Prefect 2 read it from the storage block's code): adopt in the repository that holds it, or leave entrypoint= out so that flow= decides", v.Text, file))
+					continue
+				}
 				e.Entrypoint = s
 			}
 		case "version":
@@ -239,6 +244,9 @@ func fromCall(root string, res *discover.Result, c discover.Call, opts Options) 
 			}
 			note(true, v, "%s=%s is not a build_from_flow argument adopt knows: left out", k, v.Text)
 		}
+	}
+	if len(problems) > 0 {
+		return e, problems
 	}
 	if inactive {
 		for i := range e.Schedules {

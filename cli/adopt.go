@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -327,6 +329,25 @@ func adoptFiles(f adoptFlags, dir, target string, toStdout bool, opts adopt.Opti
 		return slices.ContainsFunc(f.files, func(p string) bool { return adopt.Glob(p, file) })
 	}
 	entries, problems := adopt.FromPrefect2(dir, res, match, opts)
+	// Two calls making one deployment (same flow and name) would overwrite each other, in
+	// Prefect 2 as in a deploy: the later ones are refused.
+	seen := map[string]string{}
+	kept := entries[:0]
+	for _, e := range entries {
+		key := e.FlowName + "/" + e.Name
+		if prev, dup := seen[key]; dup {
+			file, line, _ := strings.Cut(e.Source, ":")
+			n, _ := strconv.Atoi(line)
+			problems = append(problems, adopt.Problem{File: file, Line: n, Col: 1, Msg: fmt.Sprintf("makes deployment %q of flow %q, as %s does: rename one", e.Name, e.FlowName, prev)})
+			continue
+		}
+		seen[key] = e.Source
+		kept = append(kept, e)
+	}
+	entries = kept
+	slices.SortStableFunc(problems, func(a, b adopt.Problem) int {
+		return cmp.Or(strings.Compare(a.File, b.File), a.Line-b.Line, a.Col-b.Col)
+	})
 	var refused error
 	if len(problems) > 0 {
 		lines := make([]string, len(problems))
@@ -354,14 +375,6 @@ func adoptFiles(f adoptFlags, dir, target string, toStdout bool, opts adopt.Opti
 	if len(noPool) > 0 {
 		return fmt.Errorf("%s no work pool (%s): Prefect 2 agents polled work queues, Prefect 3 workers poll work pools: pass --work-pool POOL (each work queue stays, as a queue of that pool)",
 			plural(len(noPool), "1 deployment names", fmt.Sprintf("%d deployments name", len(noPool))), listSome(noPool, 3))
-	}
-	seen := map[string]string{}
-	for _, e := range entries {
-		key := e.FlowName + "/" + e.Name
-		if prev, dup := seen[key]; dup {
-			return fmt.Errorf("%s and %s both make deployment %q of flow %q: rename one", prev, e.Source, e.Name, e.FlowName)
-		}
-		seen[key] = e.Source
 	}
 	header := []string{
 		"Written by prefect-deploy adopt from the Prefect 2 deployment files " + strings.Join(f.files, ", ") + ".",
