@@ -68,7 +68,12 @@
 //     the md5 of the flow file.
 //   - Flow: the flow's name (@flow(name=...) when literal, else the function
 //     name with "_" written "-"), description and parameter schema come from
-//     static discovery of the entrypoint (package discover).
+//     static discovery of the entrypoint (package discover). As prefect
+//     deploy imports the file with its own directory and the working
+//     directory on sys.path, names a default or annotation imports from
+//     other modules resolve from both: "from pipelines.x.constants import
+//     Source" then "db_host: str = Source.HOST.value" has the default
+//     prefect deploy shows.
 //   - Schedules: cron (timezone, day_or), interval (seconds, ISO 8601
 //     durations, "HH:MM:SS", "N days"; anchor_date parsed as pendulum does,
 //     so a date-time without an offset is UTC even when timezone is set;
@@ -168,9 +173,15 @@
 //     a warning; prefect deploy's first templating pass looks such items up
 //     in the environment and, not finding them, drops them from the list.
 //  16. A flow without a description (none in the entry, no docstring) gets
-//     no description, as with prefect deploy 3.8.8; prefect deploy 3.4.9
-//     stores the text "None" (measured on a live server), which the UI then
-//     shows. Load does not copy that.
+//     none. prefect deploy stores the text "None" when it creates such a
+//     deployment and none when it redeploys it: its client's DeploymentCreate
+//     validates description with str() (convert_to_strings, so None becomes
+//     "None"), its DeploymentUpdate does not. Every 3.x client does this
+//     (3.0.0 to the newest, checked in Prefect's source and live with 3.4.9
+//     and 3.8.8), so no version rule applies; the server stores what it is
+//     sent. Load gives what prefect deploy's every deploy after the first
+//     stores, and what the UI shows as no description. A deployment prefect
+//     deploy created with "None" shows that as a change on the first deploy.
 //
 // # Measured on a real monorepo
 //

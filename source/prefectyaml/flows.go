@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -54,28 +55,30 @@ func (c *flowCache) lookupFlow(dir, entrypoint string) (*flowInfo, error) {
 		}
 		return nil, fmt.Errorf("failed to read entrypoint file %q: %w", path, err)
 	}
-	fileDir, base := filepath.Dir(path), filepath.Base(path)
-	c.mu.Lock()
-	if c.dirs == nil {
-		c.dirs = map[string]*dirFlows{}
+	// prefect deploy imports the file with both its own directory and the
+	// working directory on sys.path, so a default or annotation imported
+	// from another module of the repository ("from pipelines.x.constants
+	// import DEFAULT_HOST") resolves from there too: a file below the
+	// working directory is discovered with the working directory as root.
+	// Files discovery skips there (gitignored, in a virtualenv, ...) are
+	// discovered on their own directory, as before.
+	root, rel, exclude := filepath.Dir(path), filepath.Base(path), []string{"*/*"}
+	if r, err := filepath.Rel(dir, path); err == nil && filepath.IsLocal(r) {
+		root, rel, exclude = dir, filepath.ToSlash(r), nil
 	}
-	df := c.dirs[fileDir]
-	if df == nil {
-		df = &dirFlows{}
-		c.dirs[fileDir] = df
+	df, err := c.discover(root, exclude)
+	if err != nil {
+		return nil, err
 	}
-	c.mu.Unlock()
-	df.once.Do(func() {
-		// Only the directory's own files: flows in subdirectories are other
-		// files' business.
-		df.res, df.err = discover.Discover(fileDir, discover.Options{Exclude: []string{"*/*"}})
-	})
-	if df.err != nil {
-		return nil, df.err
+	if exclude == nil && !slices.ContainsFunc(df.res.Flows, func(f discover.Flow) bool { return f.File == rel }) {
+		root, rel = filepath.Dir(path), filepath.Base(path)
+		if df, err = c.discover(root, []string{"*/*"}); err != nil {
+			return nil, err
+		}
 	}
 	var names []string
 	for _, f := range df.res.Flows {
-		if f.File != base {
+		if f.File != rel {
 			continue
 		}
 		if f.Function != fn {
@@ -93,14 +96,14 @@ func (c *flowCache) lookupFlow(dir, entrypoint string) (*flowInfo, error) {
 		sum := md5.Sum(src)
 		info.version = hex.EncodeToString(sum[:])
 		for _, w := range df.res.Warnings {
-			if w.File == base {
+			if w.File == rel {
 				info.warnings = append(info.warnings, shown+":"+strings.TrimPrefix(w.String(), w.File+":"))
 			}
 		}
 		return info, nil
 	}
 	for _, w := range df.res.Warnings {
-		if w.File == base && w.Line == 0 {
+		if w.File == rel && w.Line == 0 {
 			return nil, fmt.Errorf("entrypoint %q: %s", entrypoint, w.Message)
 		}
 	}
@@ -108,6 +111,25 @@ func (c *flowCache) lookupFlow(dir, entrypoint string) (*flowInfo, error) {
 		return nil, fmt.Errorf("entrypoint %q: %s has no flow function %q (its flows: %s)", entrypoint, filepath.Base(path), fn, strings.Join(names, ", "))
 	}
 	return nil, fmt.Errorf("entrypoint %q: %s has no flow function %q (no @flow-decorated module-level function was found)", entrypoint, filepath.Base(path), fn)
+}
+
+// discover runs discovery once per root and exclude list for one Load.
+func (c *flowCache) discover(root string, exclude []string) (*dirFlows, error) {
+	key := root + "\x00" + strings.Join(exclude, "\x00")
+	c.mu.Lock()
+	if c.dirs == nil {
+		c.dirs = map[string]*dirFlows{}
+	}
+	df := c.dirs[key]
+	if df == nil {
+		df = &dirFlows{}
+		c.dirs[key] = df
+	}
+	c.mu.Unlock()
+	df.once.Do(func() {
+		df.res, df.err = discover.Discover(root, discover.Options{Exclude: exclude})
+	})
+	return df, df.err
 }
 
 func cutLast(s, sep string) (before, after string, ok bool) {

@@ -4,16 +4,20 @@ from typing import Literal, Optional
 
 from prefect import flow
 
+# Imported by its path from the repository root, as the deploy script runs
+# prefect deploy from there.
+from pipelines.rj_segovi__dump_db.constants import BATCH_SIZE, Source
+
 
 @flow(log_prints=True)
 def rj_segovi__dump_db(
     db_database: str,
     table_id: str,
-    dataset_id: str = "brutos_1746",
-    db_host: str = "10.70.1.34",
-    db_port: str = "1433",
-    batch_size: int = 50000,
-    biglake_table: bool = True,
+    dataset_id: str = Source.DATASET.value,
+    db_host: str = Source.HOST.value,
+    db_port: str = Source.PORT.value,
+    batch_size: int = BATCH_SIZE,
+    biglake_table: bool = Source.BIGLAKE.value,
     dump_mode: Literal["append", "overwrite"] = "append",
     partition_columns: Optional[str] = None,
     execute_query: Optional[str] = None,

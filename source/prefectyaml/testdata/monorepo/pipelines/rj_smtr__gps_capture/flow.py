@@ -9,5 +9,4 @@ def helper(x):
 
 @flow
 def gps_capture(source: str, interval_minutes: int = 5, options: dict[str, Any] = {}, dry_run: bool = False):
-    """Captures bus GPS positions."""
     print(f"capturing {source} every {interval_minutes} minutes")
