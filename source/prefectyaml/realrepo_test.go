@@ -34,6 +34,7 @@ import (
 //	PREFECTYAML_REAL_REPORT=/tmp/report.json      # optional: every difference, as JSON
 //	PREFECTYAML_REAL_PYTHONPATH=/extra/stubs       # optional: modules the flows import that are not installed
 //	PREFECTYAML_REAL_RESUME=1                     # optional: skip files prefect deploy already deployed there
+//	PREFECTYAML_REAL_JOBS=2                       # optional: prefect deploy runs at a time
 //
 // For every environment it loads the repository's pipelines/*/prefect.yaml
 // (PREFECTYAML_REAL_GLOB), creates each selected entry's Spec on the test
@@ -69,6 +70,8 @@ func TestRealRepositoryMatchesPrefectDeploy(t *testing.T) {
 	glob := stdcmp.Or(os.Getenv("PREFECTYAML_REAL_GLOB"), "pipelines/*/prefect.yaml")
 	envs := strings.Split(stdcmp.Or(os.Getenv("PREFECTYAML_REAL_ENVS"), "staging,prod"), ",")
 	minPct, _ := strconv.ParseFloat(stdcmp.Or(os.Getenv("PREFECTYAML_REAL_MIN"), "99"), 64)
+	jobs, _ := strconv.Atoi(stdcmp.Or(os.Getenv("PREFECTYAML_REAL_JOBS"), "2"))
+	jobs = max(jobs, 1)
 	stub, err := filepath.Abs("testdata/pystub")
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +118,7 @@ func TestRealRepositoryMatchesPrefectDeploy(t *testing.T) {
 		}
 	}
 
-	// prefect deploy's side: one run per file, two at a time.
+	// prefect deploy's side: one run per file, PREFECTYAML_REAL_JOBS at a time.
 	byFile := map[string][]string{}
 	for _, d := range deps {
 		byFile[d.File] = append(byFile[d.File], d.Name)
@@ -137,7 +140,7 @@ func TestRealRepositoryMatchesPrefectDeploy(t *testing.T) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		var again []string
-		sem := make(chan struct{}, 2)
+		sem := make(chan struct{}, jobs)
 		resume := phase == "first deploy" && os.Getenv("PREFECTYAML_REAL_RESUME") != ""
 		for file := range byFile {
 			if resume && deployedAll(ctx, pyClient, deps, file) {
@@ -212,11 +215,11 @@ func TestRealRepositoryMatchesPrefectDeploy(t *testing.T) {
 		for _, f := range fields {
 			t.Logf("  %-28s differs in %d deployments", f, perField[f])
 		}
-	}
-	if path := os.Getenv("PREFECTYAML_REAL_REPORT"); path != "" {
-		data, _ := json.MarshalIndent(diffs, "", "  ")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Error(err)
+		if path := os.Getenv("PREFECTYAML_REAL_REPORT"); path != "" {
+			data, _ := json.MarshalIndent(diffs, "", "  ")
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Error(err)
+			}
 		}
 	}
 	if redeployPct < minPct {
