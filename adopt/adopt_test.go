@@ -3,13 +3,16 @@ package adopt
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/vocab"
 )
 
 func TestIsSecret(t *testing.T) {
@@ -226,5 +229,76 @@ func TestEntrypoint(t *testing.T) {
 		if got != c.want || found != c.found {
 			t.Errorf("Entrypoint(%q, path %q) = %q, %v; want %q, %v", c.entrypoint, c.path, got, found, c.want, c.found)
 		}
+	}
+}
+
+// TestNamedConfigLoads writes deployments of two environments and a variant, with each code
+// source, as prefect-deploy.yaml and reads it back with the config loader: every section is
+// where deploy looks for it.
+func TestNamedConfigLoads(t *testing.T) {
+	str := func(s string) *string { return &s }
+	mk := func(name string, pull []map[string]any, path string) prefect.Deployment {
+		return prefect.Deployment{
+			ID: name, Name: name, Entrypoint: str("flows/etl.py:etl"), Path: str(path), PullSteps: pull,
+			Tags:                   []string{"PROJECT_NAME=shop", "BRANCH_NAME=main", "COMMIT_HASH=0123456", "PACKAGE_VERSION=1.0", "team"},
+			WorkPoolName:           str("pool"),
+			EnforceParameterSchema: true,
+			JobVariables:           map[string]any{"image": "img:1", "env": map[string]any{"A": "1"}, "cpu": 2},
+			Schedules:              []prefect.DeploymentSchedule{{Schedule: prefect.Schedule{Cron: "0 3 * * *"}, Active: false}},
+		}
+	}
+	git := []map[string]any{{"prefect.deployments.steps.git_clone": map[string]any{"repository": "https://github.com/acme/shop.git", "commit_sha": "0123456", "access_token": "{{ $GITHUB_TOKEN }}"}}}
+	dirStep := []map[string]any{{"prefect.deployments.steps.set_working_directory": map[string]any{"directory": "/app"}}}
+	var named []Named
+	for _, d := range []prefect.Deployment{
+		mk("shop--main--etl--dev", nil, "."),
+		mk("shop--main--etl--prod", git, ""),
+		mk("shop--main--etl.hourly--prod", dirStep, ""),
+	} {
+		n, ok := NamedFrom(d, "etl", nil, Options{})
+		if !ok {
+			t.Fatalf("%s does not follow the naming contract", d.Name)
+		}
+		named = append(named, n)
+	}
+	data, err := WriteConfig([]string{"header"}, "shop", named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("prefect-deploy.yaml", data)
+	if err != nil {
+		t.Fatalf("config.Parse: %v\n%s", err, data)
+	}
+	if cfg.Project != "shop" {
+		t.Errorf("project %q", cfg.Project)
+	}
+	for _, c := range []struct {
+		variant, env string
+		want         vocab.CodeSource
+	}{
+		{"", "dev", vocab.CodeSource{Type: "image", ImageWorkdir: true}},
+		{"", "prod", vocab.CodeSource{Type: "git", Repository: "https://github.com/acme/shop.git", AccessTokenEnv: "GITHUB_TOKEN"}},
+		{"hourly", "prod", vocab.CodeSource{Type: "image", Directory: "/app"}},
+	} {
+		s := cfg.Resolve("etl", c.variant, c.env)
+		if s.CodeSource == nil {
+			t.Errorf("%s/%s: no code source\n%s", c.variant, c.env, data)
+			continue
+		}
+		if diff := cmp.Diff(c.want, *s.CodeSource); diff != "" {
+			t.Errorf("%s/%s: code source (-want +got):\n%s", c.variant, c.env, diff)
+		}
+		if s.Image == nil || *s.Image != "img:1" || s.WorkPool == nil || *s.WorkPool != "pool" || s.Env["A"] != "1" || s.JobVariables["cpu"] != 2 {
+			t.Errorf("%s/%s: image %v, pool %v, env %v, job variables %v", c.variant, c.env, s.Image, s.WorkPool, s.Env, s.JobVariables)
+		}
+		if len(s.Schedules) != 1 || s.Schedules[0].Cron != "0 3 * * *" || s.Schedules[0].Active == nil || *s.Schedules[0].Active {
+			t.Errorf("%s/%s: schedules %+v", c.variant, c.env, s.Schedules)
+		}
+		if !slices.Equal(s.Tags, []string{"team"}) {
+			t.Errorf("%s/%s: tags %v (the product's own are each deploy's)", c.variant, c.env, s.Tags)
+		}
+	}
+	if vs := cfg.Variants("etl"); !slices.Contains(vs, "hourly") {
+		t.Errorf("variants %v lack hourly", vs)
 	}
 }
