@@ -272,6 +272,9 @@ func TestAdoptPrefectDeploy(t *testing.T) {
 			t.Errorf("the plan does not say %q:\n%s%s", want, out.String(), errb.String())
 		}
 	}
+	if want := "2 deployments: 2 would-update (2 only adopted) (dry run: nothing written)"; !strings.Contains(out.String(), want) {
+		t.Errorf("the summary is not %q:\n%s", want, out.String())
+	}
 
 	// The first deploy writes the bookkeeping; the next one is unchanged.
 	out.Reset()

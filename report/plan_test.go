@@ -174,3 +174,15 @@ func TestChangeLinesShortCommit(t *testing.T) {
 		t.Errorf("ChangeLines (-want +got):\n%s", diff)
 	}
 }
+
+// TestSummarySaysAdopted: updates that only add the bookkeeping are counted as adopted.
+func TestSummarySaysAdopted(t *testing.T) {
+	r := &Report{DryRun: true, Deployments: []Item{
+		{Name: "a", Action: WouldUpdate, Changes: []prefect.Change{{Field: "tags", Old: []any{"team"}, New: []any{"team", "ENV=dev"}}}},
+		{Name: "b", Action: WouldUpdate, Changes: []prefect.Change{{Field: "version", Old: "1", New: "2"}}},
+	}}
+	r.Finish()
+	if got, want := r.Summary(), "2 deployments: 2 would-update (1 only adopted) (dry run: nothing written)"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+}

@@ -206,9 +206,20 @@ func (r *Report) WriteTable(w io.Writer) {
 // Summary is one line of counts, e.g. "3 deployments: 1 created, 2 unchanged".
 func (r *Report) Summary() string {
 	var parts []string
+	adopted := map[Action]int{}
+	for _, d := range r.Deployments {
+		if (d.Action == Updated || d.Action == WouldUpdate) && OnlyAdoption(d.Changes) {
+			adopted[d.Action]++
+		}
+	}
 	for _, a := range []Action{Created, Updated, Unchanged, WouldCreate, WouldUpdate, Deleted, WouldDelete, Skipped, WouldBeRefused, Failed} {
 		if n := r.Counts[a]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, a))
+			part := fmt.Sprintf("%d %s", n, a)
+			if m := adopted[a]; m > 0 {
+				// Updates that only add the product's bookkeeping to deployments it did not make.
+				part += fmt.Sprintf(" (%d only adopted)", m)
+			}
+			parts = append(parts, part)
 		}
 	}
 	noun := "deployments"
