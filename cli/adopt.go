@@ -35,11 +35,13 @@ type adoptFlags struct {
 const adoptUsage = `Usage: prefect-deploy adopt [flags]
 
 Writes the prefect.yaml that reproduces the deployments a project already has, so that the first
-"prefect-deploy deploy --prefect-yaml" keeps their names and settings. It reads them from the
-Prefect server (made by prefect deploy, acme-portal-sdk or by hand: every deployment whose
-entrypoint file is in this checkout, or those --name/--flow/--tag select), or, with
---from-files, from Prefect 2 *.deployment.py files (read, never run). Secrets in env vars are
-written as {{ $NAME }} placeholders, never as values.
+"prefect-deploy deploy --prefect-yaml" keeps their names and settings, or, for deployments
+already named <project>--<branch>--<flow>--<env> (this tool's, acme-portal-sdk's), the
+prefect-deploy.yaml sections that do. It reads them from the Prefect server (every deployment
+whose entrypoint file is in this checkout, or those --name/--flow/--tag select), or, with
+--from-files, from Prefect 2 *.deployment.py files (read, never run). Each file is checked by
+loading it as deploy will; what it cannot say is a warning naming the deployment. Secret env
+values are never written.
 
 Flags:
 `
