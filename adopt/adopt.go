@@ -145,7 +145,7 @@ func FromDeployment(d prefect.Deployment, flowName string, automations []prefect
 	if d.Path != nil && *d.Path != "" && *d.Path != "." {
 		e.note(false, fmt.Sprintf("its path %q (Prefect 2): Prefect 3 deployments need none; the pull steps decide where the code is", *d.Path))
 	}
-	if v := deref(d.Version); v != "" && !inferredVersion.MatchString(v) {
+	if v := deref(d.Version); v != "" && !isInferredVersion(v) {
 		e.Version = v
 	}
 	if d.Description != nil && *d.Description != "" {
@@ -210,7 +210,17 @@ func FromDeployment(d prefect.Deployment, flowName string, automations []prefect
 // inferredVersion matches the versions a deploy makes itself: a commit (prefect deploy's
 // inference), an md5 of the flow file, or this product's and acme's "<branch>-<short sha>".
 // Those are left to each deploy; any other version was chosen by someone and is written.
-var inferredVersion = regexp.MustCompile(`(^|-)[0-9a-f]{7,40}$`)
+var inferredVersion = regexp.MustCompile(`(^|-)([0-9a-f]{7,40})$`)
+
+// isInferredVersion reports a version a deploy made: its hex part holds a letter (a date such
+// as 20240101 is someone's choice) or is as long as an md5 or a whole commit.
+func isInferredVersion(v string) bool {
+	m := inferredVersion.FindStringSubmatch(v)
+	if m == nil {
+		return false
+	}
+	return strings.ContainsAny(m[2], "abcdef") || len(m[2]) == 32 || len(m[2]) == 40
+}
 
 func deref(p *string) string {
 	if p == nil {

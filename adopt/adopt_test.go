@@ -302,3 +302,14 @@ func TestNamedConfigLoads(t *testing.T) {
 		t.Errorf("variants %v lack hourly", vs)
 	}
 }
+
+func TestInferredVersion(t *testing.T) {
+	for v, want := range map[string]bool{
+		"main-abc1234": true, "6acfd9ed": true, "c778e105c1e2ee08612df9edf7decbea": true,
+		"1.4.0": false, "v7": false, "20240101": false, "release-2024": false, "main-1234567": false,
+	} {
+		if got := isInferredVersion(v); got != want {
+			t.Errorf("isInferredVersion(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
