@@ -154,7 +154,7 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 	}
 	if format == "config" {
 		f.format = "config"
-		return adoptNamed(named, stored, skipped, dir, target, toStdout, c.Config().APIURL, f, env)
+		return adoptNamed(named, stored, skipped, dir, target, toStdout, prefect.RedactURL(c.Config().APIURL), f, env)
 	}
 	entries := make([]adopt.Entry, 0, len(stored))
 	for _, s := range stored {
@@ -163,7 +163,7 @@ func runAdopt(ctx context.Context, args []string, env Env) error {
 		entries = append(entries, e)
 	}
 	header := []string{
-		"Written by prefect-deploy adopt from the deployments on " + c.Config().APIURL + ".",
+		"Written by prefect-deploy adopt from the deployments on " + prefect.RedactURL(c.Config().APIURL) + ".",
 		"Deploy it with: " + deployHint(entries, f),
 	}
 	if err := checkAdopted(entries, stored, dir, header, env, serverVersion(ctx, env)); err != nil {

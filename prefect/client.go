@@ -603,6 +603,10 @@ func scrub(err error, c *Client) error {
 	return errors.New(msg)
 }
 
+// RedactURL returns the URL s with any user information replaced by "***", for what is
+// printed or written to a file.
+func RedactURL(s string) string { return redactURL(s) }
+
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.User == nil {
