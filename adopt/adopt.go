@@ -204,7 +204,41 @@ func FromDeployment(d prefect.Deployment, flowName string, automations []prefect
 		e.note(false, "paused on the server: a deploy keeps it paused (add paused: true to make the file decide)")
 	}
 	e.triggers(d, automations)
+	e.PullSteps = e.pullSecrets(d.PullSteps, opts)
 	return e
+}
+
+// pullSecrets replaces, in the pull steps, every argument that holds a credential as plain
+// text (prefect deploy resolves {{ $GITHUB_TOKEN }} before storing a git_clone's
+// access_token) by a {{ $STEP_ARG }} placeholder that a deploy fills from its environment.
+func (e *Entry) pullSecrets(steps []map[string]any, opts Options) []map[string]any {
+	out := make([]map[string]any, len(steps))
+	for i, st := range steps {
+		out[i] = st
+		for step, v := range st {
+			args, ok := v.(map[string]any)
+			if !ok {
+				continue
+			}
+			for _, k := range slices.Sorted(maps.Keys(args)) {
+				val, isStr := args[k].(string)
+				if !isStr || strings.Contains(val, "{{") || !isSecret(k, val, opts) {
+					continue
+				}
+				name := strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(step[strings.LastIndex(step, ".")+1:] + "_" + k))
+				clone := maps.Clone(args)
+				clone[k] = "{{ $" + name + " }}"
+				args = clone
+				out[i] = map[string]any{step: clone}
+				if e.Values == nil {
+					e.Values = map[string]string{}
+				}
+				e.Values[name] = val
+				e.note(false, fmt.Sprintf("pull step %s's %s holds a credential as plain text (prefect deploy resolved it): written as {{ $%s }}; set %s in the deploying job's environment, or use a credentials block", step, k, name, name))
+			}
+		}
+	}
+	return out
 }
 
 // inferredVersion matches the versions a deploy makes itself: a commit (prefect deploy's

@@ -133,10 +133,21 @@ func TestFromDeployment(t *testing.T) {
 		WorkQueueName:          str("default"),
 		LegacyConcurrencyLimit: &limit,
 		EnforceParameterSchema: true,
-		PullSteps:              []map[string]any{},
-		Schedules:              []prefect.DeploymentSchedule{{Schedule: prefect.Schedule{RRule: "DTSTART:20200101T000000\nFREQ=DAILY"}, Active: true}},
+		PullSteps: []map[string]any{{"prefect.deployments.steps.git_clone": map[string]any{
+			"repository": "https://github.com/acme/flows.git", "access_token": "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "credentials": "{{ prefect.blocks.github-credentials.ci }}",
+		}}},
+		Schedules: []prefect.DeploymentSchedule{{Schedule: prefect.Schedule{RRule: "DTSTART:20200101T000000\nFREQ=DAILY"}, Active: true}},
 	}
 	e := FromDeployment(d, "etl", nil, Options{})
+	wantPull := []map[string]any{{"prefect.deployments.steps.git_clone": map[string]any{
+		"repository": "https://github.com/acme/flows.git", "access_token": "{{ $GIT_CLONE_ACCESS_TOKEN }}", "credentials": "{{ prefect.blocks.github-credentials.ci }}",
+	}}}
+	if diff := cmp.Diff(wantPull, e.PullSteps); diff != "" {
+		t.Errorf("pull steps (-want +got):\n%s", diff)
+	}
+	if e.Values["GIT_CLONE_ACCESS_TOKEN"] != "ghp_abcdefghijklmnopqrstuvwxyz0123456789" {
+		t.Errorf("the token's value is not kept for the check: %v", e.Values)
+	}
 	if e.Version != "" {
 		t.Errorf("version %q is written; a <branch>-<sha> version is each deploy's", e.Version)
 	}

@@ -55,7 +55,7 @@ func NamedFrom(d prefect.Deployment, flowName string, automations []prefect.Auto
 	// The notes about Prefect 2 paths do not apply: the code source says where the code is.
 	// The image note is the prefect.yaml's: here --image (the action's image input) replaces it.
 	e.Notes = slices.DeleteFunc(e.Notes, func(n Note) bool {
-		return strings.HasPrefix(n.Msg, "its path ") || strings.HasPrefix(n.Msg, "image ")
+		return strings.HasPrefix(n.Msg, "its path ") || strings.HasPrefix(n.Msg, "image ") || strings.HasPrefix(n.Msg, "pull step ")
 	})
 	set := func(k string, v any) { n.Settings = append(n.Settings, KV{k, v}) }
 	if e.WorkPool != "" {
@@ -176,7 +176,7 @@ func codeSourceOf(d prefect.Deployment) (map[string]any, string) {
 						cs["access_token_env"] = strings.TrimSpace(cs["access_token_env"].(string))
 						continue
 					}
-					return nil, "its git_clone access_token is not an env var reference"
+					return nil, "its git_clone access_token holds the token itself: set code_source.access_token_env to the variable that holds it on the worker, or credentials to a block"
 				default:
 					return nil, fmt.Sprintf("its git_clone step's %s: a git code source has none", ak)
 				}
