@@ -222,7 +222,8 @@ func (e *Entry) pullSecrets(steps []map[string]any, opts Options) []map[string]a
 			}
 			for _, k := range slices.Sorted(maps.Keys(args)) {
 				val, isStr := args[k].(string)
-				if !isStr || strings.Contains(val, "{{") || !isSecret(k, val, opts) {
+				// By the argument's name only: a commit_sha looks as random as a token.
+				if !isStr || val == "" || strings.Contains(val, "{{") || slices.Contains(opts.NotSecret, k) || !secretName(k) {
 					continue
 				}
 				name := strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(step[strings.LastIndex(step, ".")+1:] + "_" + k))

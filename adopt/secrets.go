@@ -31,13 +31,7 @@ func isSecret(name, value string, opts Options) bool {
 	if value == "" {
 		return false
 	}
-	upper := strings.ToUpper(name)
-	for _, p := range secretNameParts {
-		if strings.Contains(upper, p) {
-			return true
-		}
-	}
-	if strings.HasSuffix(upper, "_KEY") || upper == "KEY" || strings.HasSuffix(upper, "_PWD") {
+	if secretName(name) {
 		return true
 	}
 	for _, p := range tokenPrefixes {
@@ -54,6 +48,17 @@ func isSecret(name, value string, opts Options) bool {
 		return true
 	}
 	return false
+}
+
+// secretName reports whether a name says it holds a credential.
+func secretName(name string) bool {
+	upper := strings.ToUpper(name)
+	for _, p := range secretNameParts {
+		if strings.Contains(upper, p) {
+			return true
+		}
+	}
+	return strings.HasSuffix(upper, "_KEY") || upper == "KEY" || strings.HasSuffix(upper, "_PWD")
 }
 
 func isLetter(r rune) bool { return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') }
