@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/prefect-deploy
 
-.PHONY: test demo build bench venv server
+.PHONY: test demo build bench venv acme-venv server
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X github.com/prefect-flow-deploy/prefect-deploy-action/cli.Commit=$$(c=$$(git rev-parse HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c=$$c+modified; }; echo $$c)" -o $(BIN) .
@@ -11,12 +11,16 @@ build:
 venv:
 	@scripts/venv.sh >/dev/null
 
+# acme-portal-sdk (aps-prefect-deploy, pinned), the peer e2e/acme_test.go compares with.
+acme-venv: venv
+	@scripts/acme-venv.sh >/dev/null
+
 # Lint (gofmt, go vet, actionlint, zizmor, shellcheck), then unit, integration, end-to-end and
 # act-driven tests against live local Prefect servers and real process workers (after the
 # compatibility suite against the other Prefect versions of scripts/prefect-versions). The
 # output is plain go test's (a line per package, failing tests in full) and ends with one line:
 # "N passed, N failed, N skipped".
-test: venv
+test: venv acme-venv
 	$(GO) mod download
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...

@@ -52,6 +52,7 @@ var sampleInput = map[string]string{
 	"dry-run": "true", "allow-downgrade": "true", "skip-missing": "true", "prune": "true", "skip-invalid": "true",
 	"concurrency": "2", "flows": "etl", "commit": "HEAD", "env-vars": "A=1", "step-outputs": "build.image=x",
 	"prefect-yaml-select": "all", "prefect-yaml-naming": "product", "source-env": "dev", "env": "prod",
+	"config-format": "acme", "env-file": "acme_shop.dev.1.env",
 	"branch-deleted": "true", "remote-branches": "origin", "to": "v1.0.0", "follow-head": "true",
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prefect"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/acme"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/envfile"
 )
@@ -283,22 +284,49 @@ func splitList(s string) []string {
 
 // loadConfig loads the --config file, or prefect-deploy.yaml when present.
 func loadConfig(pathFlag string, env Env) (*config.File, error) {
-	p := pathFlag
-	explicit := p != ""
-	if !explicit {
-		p = config.DefaultFileName
+	return loadConfigAs(pathFlag, "auto", env)
+}
+
+// loadConfigAs is loadConfig in format (--config-format: auto, prefect-deploy or acme). Without
+// --config, prefect-deploy.yaml is read when present, else acme-portal-sdk's
+// .acme_portal_sdk/static_flow_deploy_config.yaml (as acme's file), else there is none.
+func loadConfigAs(pathFlag, format string, env Env) (*config.File, error) {
+	if !slices.Contains(configFormats, format) {
+		return nil, usagef("--config-format must be one of %s, got %q", strings.Join(configFormats, ", "), format)
 	}
-	if env.Dir != "" && !strings.HasPrefix(p, "/") {
-		p = env.Dir + "/" + p
-	}
-	f, err := config.Load(p)
-	if err != nil {
-		if !explicit && errors.Is(err, os.ErrNotExist) {
-			return nil, nil
+	in := func(p string) string {
+		if env.Dir != "" && !strings.HasPrefix(p, "/") {
+			return env.Dir + "/" + p
 		}
-		return nil, err
+		return p
 	}
-	return f, nil
+	if pathFlag != "" {
+		return loadFormat(in(pathFlag), format)
+	}
+	for _, p := range []string{config.DefaultFileName, acme.FileName} {
+		if _, err := os.Stat(in(p)); err == nil {
+			return loadFormat(in(p), format)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("failed to read config %q: %w", in(p), err)
+		}
+	}
+	return nil, nil
+}
+
+// configFormats are the values of --config-format.
+var configFormats = []string{"auto", "prefect-deploy", config.FormatAcme}
+
+// loadFormat reads the config file at path in format: with auto, acme-portal-sdk's when
+// acme.Detect says so, else prefect-deploy.yaml's.
+func loadFormat(path, format string) (*config.File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read config %q: %w", path, err)
+	}
+	if format == config.FormatAcme || format == "auto" && acme.Detect(path, data) {
+		return acme.Parse(path, data)
+	}
+	return config.Parse(path, data)
 }
 
 // newClient builds a Prefect client from the environment and checks the server answers.

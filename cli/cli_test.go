@@ -36,6 +36,7 @@ func TestMain(m *testing.M) { os.Exit(prefecttest.Main(m)) }
 func TestCases(t *testing.T) {
 	live := prefecttest.URL(t)
 	ensurePool(t, live, "golden-pool")
+	ensurePool(t, live, "ecs-pool") // acme-portal-sdk's default pool (acme-* cases)
 	dirs, err := filepath.Glob("testdata/cases/*")
 	if err != nil {
 		t.Fatal(err)

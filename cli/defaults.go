@@ -37,7 +37,14 @@ func metaFrom(envName, project, branch, commit, pkgVersion string, cfg *config.F
 	if len(problems) > 0 {
 		return deploy.Meta{}, vals, usagef("%s", strings.Join(problems, "\n"))
 	}
-	return deploy.Meta{Project: vals.Project, Branch: vals.Branch, Env: envName, Commit: vals.Commit, PackageVersion: vals.PackageVersion}, vals, nil
+	m := deploy.Meta{Project: vals.Project, Branch: vals.Branch, Env: envName, Commit: vals.Commit, PackageVersion: vals.PackageVersion}
+	if cfg != nil && cfg.Format == config.FormatAcme {
+		// aps-prefect-deploy turns _ into - in -project-name and -branch-name before it writes
+		// them into names and tags; with its file the tags say what it would have said, so its
+		// deployments stay owned by this run.
+		m.Project, m.Branch = strings.ReplaceAll(m.Project, "_", "-"), strings.ReplaceAll(m.Branch, "_", "-")
+	}
+	return m, vals, nil
 }
 
 // describeDefaults says which values were not given as flags and where they came from, e.g.

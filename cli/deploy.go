@@ -14,6 +14,7 @@ import (
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/prune"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/report"
+	"github.com/prefect-flow-deploy/prefect-deploy-action/source/acme"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/config"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/discover"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/source/prefectyaml"
@@ -24,6 +25,7 @@ import (
 type deployFlags struct {
 	env, project, branch, commit, packageVersion string
 	sourceRoot, configPath, flows, image         string
+	configFormat                                 string
 	workPool, output                             string
 	envVars, envFiles, prefectYAML, stepOutputs  multiFlag
 	exclude                                      multiFlag
@@ -58,7 +60,8 @@ func newFlagSet(name string, f *deployFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.commit, "commit", "", "commit deployed, as any git revision (HEAD, a tag, a SHA), resolved to its full SHA (default: the CI context's commit, else HEAD)")
 	fs.StringVar(&f.packageVersion, "package-version", "", "package version recorded in the PACKAGE_VERSION tag (default: the CI tag, else pyproject.toml's version)")
 	fs.StringVar(&f.sourceRoot, "source-root", "", "directory scanned for flows (default: config source_root, else .)")
-	fs.StringVar(&f.configPath, "config", "", "config file (default: "+config.DefaultFileName+" when present)")
+	fs.StringVar(&f.configPath, "config", "", "config file (default: "+config.DefaultFileName+" when present, else acme-portal-sdk's "+acme.FileName+")")
+	fs.StringVar(&f.configFormat, "config-format", "auto", "format of the config file: auto (detected), prefect-deploy, or acme (acme-portal-sdk's static_flow_deploy_config.yaml)")
 	fs.StringVar(&f.flows, "flows", "all", "flows to deploy: all, or a comma-separated list (my-flow or my_flow)")
 	fs.StringVar(&f.image, "image", "", "container image for every deployment (overrides the config)")
 	fs.StringVar(&f.workPool, "work-pool", "", "work pool for deployments whose config names none")
@@ -208,6 +211,9 @@ func deployTargets(fs *flag.FlagSet, f *deployFlags, env Env) (deploy.Options, [
 		return opts, nil, nil, err
 	}
 	var yamlWarnings []string
+	if cfg != nil {
+		yamlWarnings = append(yamlWarnings, cfg.Warnings...)
+	}
 	if len(f.prefectYAML) > 0 || (cfg != nil && len(cfg.PrefectYAML) > 0) {
 		sv := ""
 		if f.serverVersion != nil {
@@ -282,9 +288,14 @@ func deployOptions(f *deployFlags, env Env) (deploy.Options, *config.File, repod
 	if f.concurrency < 1 || f.concurrency > 64 {
 		return o, nil, vals, usagef("--concurrency must be between 1 and 64, got %d", f.concurrency)
 	}
-	cfg, err := loadConfig(f.configPath, env)
+	cfg, err := loadConfigAs(f.configPath, f.configFormat, env)
 	if err != nil {
 		return o, nil, vals, err
+	}
+	if cfg != nil && cfg.Format == config.FormatAcme && f.workPool != "" {
+		// --work-pool is for deployments whose config names none: with acme's file, it replaces
+		// acme's implied default (ecs-pool), not a flow's work_pool_name.
+		cfg.Defaults.WorkPool = &f.workPool
 	}
 	meta, vals, err := metaFrom(f.env, f.project, f.branch, f.commit, f.packageVersion, cfg, env, true)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/deploy"
@@ -22,6 +23,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	fs.SetOutput(env.Stderr)
 	var (
 		sourceEnv, target, project, branch, flows, release, cfgPath, format string
+		cfgFormat                                                           string
 		allowDowngrade, skipMissing, dryRun                                 bool
 		concurrency                                                         int
 		envVars, envFiles                                                   multiFlag
@@ -36,6 +38,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	fs.BoolVar(&allowDowngrade, "allow-downgrade", false, "overwrite targets that are on a newer version (rollback)")
 	fs.BoolVar(&skipMissing, "skip-missing", false, "report requested flows missing from the source environment instead of failing")
 	fs.StringVar(&cfgPath, "config", "", "config file with the target environment's settings (default: prefect-deploy.yaml when present)")
+	fs.StringVar(&cfgFormat, "config-format", "auto", "format of the config file: auto (detected), prefect-deploy, or acme (acme-portal-sdk's static_flow_deploy_config.yaml)")
 	fs.Var(&envVars, "env-var", "KEY=VALUE env var for the target's flow runs (repeatable; overrides the config)")
 	fs.Var(&envFiles, "env-file", "dotenv file of env vars for the target's flow runs, e.g. acme-config's APP.ENV.VER.env (repeatable; --env-var wins over it, it wins over the config)")
 	fs.Var(&yf.prefectYAML, "prefect-yaml", "prefect.yaml files whose target-environment entries declare the targets' configuration, as a glob (repeatable)")
@@ -63,7 +66,7 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	if sourceEnv == "" {
 		return nil, usagef("missing --source-env")
 	}
-	cfg, err := loadConfig(cfgPath, env)
+	cfg, err := loadConfigAs(cfgPath, cfgFormat, env)
 	if err != nil {
 		return nil, err
 	}
@@ -108,9 +111,15 @@ func runPromote(ctx context.Context, args []string, env Env) (*report.Report, er
 	}
 	var planShown bool
 	opts.Progress, opts.ProgressTTY, opts.OnPlan = progressOut(env, format, dryRun), isTerminal(env.Stderr), showPlan(env, format, dryRun, &planShown)
+	if cfg != nil {
+		printWarnings(cfg.Warnings, format, env)
+	}
 	rep, err := promote.Run(ctx, c, opts)
 	if rep != nil {
 		rep.Server = c.Config().APIURL
+		if cfg != nil {
+			rep.Warnings = append(slices.Clone(cfg.Warnings), rep.Warnings...)
+		}
 		rep.Requests.Reads, rep.Requests.Writes = c.Requests()
 	}
 	if err != nil {

@@ -91,7 +91,7 @@ func runPrune(ctx context.Context, args []string, env Env) (*report.Report, erro
 	var warnings []string
 	switch {
 	case f.branchDeleted || f.remoteBranches != "":
-		cfg, err := loadConfig(f.configPath, env)
+		cfg, err := loadConfigAs(f.configPath, f.configFormat, env)
 		if err != nil {
 			return nil, err
 		}

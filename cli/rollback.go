@@ -58,7 +58,7 @@ func runRollback(ctx context.Context, args []string, env Env) (*report.Report, e
 	// The branch and project are those of the checkout (or CI context), not of the detached
 	// worktree.
 	if f.branch == "" || f.project == "" {
-		cfg, _ := loadConfig(f.configPath, env)
+		cfg, _ := loadConfigAs(f.configPath, f.configFormat, env)
 		req := repodefaults.Request{Dir: dir, Getenv: env.Getenv, Project: f.project, Branch: f.branch}
 		if cfg != nil {
 			req.ConfigProject = cfg.Project

@@ -163,7 +163,11 @@ func Discover(root string, cfg *config.File, selected, exclude []string) (*Disco
 			if sug := config.Suggest(key, names); sug != "" {
 				hint = fmt.Sprintf("did you mean %q? ", sug)
 			}
-			problems = append(problems, fmt.Sprintf("%s: flows.%s: no such flow under %q; %sflows found: %s", where, key, displayRoot(root), hint, listOrNone(names)))
+			at := "flows." + key
+			if cfg.Format == config.FormatAcme {
+				at = key // acme-portal-sdk's file lists flows at the top level
+			}
+			problems = append(problems, fmt.Sprintf("%s: %s: no such flow under %q; %sflows found: %s", where, at, displayRoot(root), hint, listOrNone(names)))
 		}
 	}
 	want := map[string]bool{}

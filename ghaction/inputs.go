@@ -26,6 +26,7 @@ const (
 	inReleaseVersion   = "release-version"
 	inFlows            = "flows"
 	inConfig           = "config"
+	inConfigFormat     = "config-format"
 	inSourceRoot       = "source-root"
 	inImage            = "image"
 	inEnvVars          = "env-vars"
@@ -226,6 +227,11 @@ func buildArgs(a *githubactions.Action, d Defaults, setenv func(k, v string) err
 		flag("source-root", v)
 	}
 	flag("config", single(inConfig))
+	if v := single(inConfigFormat); v != "" && v != "auto" && v != "prefect-deploy" && v != "acme" {
+		bad("input %s: want auto, prefect-deploy or acme, got %q", inConfigFormat, v)
+	} else {
+		flag("config-format", v)
+	}
 	if flows, err := parseFlows(input(a, inFlows)); err != nil {
 		bad("input %s: %w", inFlows, err)
 	} else {

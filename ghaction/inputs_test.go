@@ -35,7 +35,7 @@ func TestArgs(t *testing.T) {
 			name: "inputs win over the context; every deploy flag",
 			inputs: map[string]string{
 				"COMMAND": "deploy", "ENV": "staging", "PROJECT": "shop", "BRANCH": "hotfix", "COMMIT": "c0ffee2",
-				"PACKAGE_VERSION": "1.2.3", "SOURCE_ROOT": "src", "CONFIG": "deploy/prefect-deploy.yaml",
+				"PACKAGE_VERSION": "1.2.3", "SOURCE_ROOT": "src", "CONFIG": "deploy/prefect-deploy.yaml", "CONFIG_FORMAT": "acme",
 				"FLOWS": "orders,\nbilling\n", "IMAGE": "ghcr.io/octo-org/shop:sha-c0ffee2",
 				"ENV_VARS":        "LOG_LEVEL=debug\n\n# comment\nDSN=postgres://db/shop?sslmode=require",
 				"PREFECT_YAML":    "flows/*/prefect.yaml\nprefect.yaml",
@@ -49,7 +49,7 @@ func TestArgs(t *testing.T) {
 			},
 			defaults: pushDefaults,
 			want: []string{"deploy", "--env", "staging", "--project", "shop", "--branch", "hotfix", "--commit", "c0ffee2",
-				"--package-version", "1.2.3", "--source-root", "src", "--config", "deploy/prefect-deploy.yaml",
+				"--package-version", "1.2.3", "--source-root", "src", "--config", "deploy/prefect-deploy.yaml", "--config-format", "acme",
 				"--flows", "orders,billing", "--image", "ghcr.io/octo-org/shop:sha-c0ffee2",
 				"--env-var", "LOG_LEVEL=debug", "--env-var", "DSN=postgres://db/shop?sslmode=require",
 				"--env-var", "API_TOKEN=s3cr3t=with=equals",

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -205,7 +206,15 @@ func buildTarget(ctx context.Context, api API, s source, opts Options) (deploy.T
 		return deploy.Target{}, err
 	}
 	if copyTriggers {
-		t.Triggers, err = sourceTriggers(ctx, api, s.dep, t.Spec.Name)
+		// The source's triggers a deploy of it named (a trigger with a name keeps it) are its
+		// own too, besides those named after it.
+		var named []string
+		for _, tr := range opts.Config.Resolve(s.name.Flow, s.name.Variant, opts.SourceEnv).Triggers {
+			if n, ok := tr["name"].(string); ok && n != "" {
+				named = append(named, n)
+			}
+		}
+		t.Triggers, err = sourceTriggers(ctx, api, s.dep, t.Spec.Name, named)
 		if err != nil {
 			return deploy.Target{}, err
 		}
@@ -295,9 +304,10 @@ func checkDowngrade(st *deploy.Step, allow bool) string {
 	return ""
 }
 
-// sourceTriggers reads the automations the source deployment owns and turns them back into
-// deployment triggers for the target.
-func sourceTriggers(ctx context.Context, api API, d prefect.Deployment, targetName string) ([]map[string]any, error) {
+// sourceTriggers reads the automations the source deployment owns — named after it
+// ("<source>__automation_<i>", renamed after the target), or with one of the names its
+// configured triggers give (kept) — and turns them back into deployment triggers for the target.
+func sourceTriggers(ctx context.Context, api API, d prefect.Deployment, targetName string, named []string) ([]map[string]any, error) {
 	autos, err := api.DeploymentAutomations(ctx, d.ID)
 	if err != nil {
 		if prefect.IsNotFound(err) {
@@ -308,7 +318,8 @@ func sourceTriggers(ctx context.Context, api API, d prefect.Deployment, targetNa
 	prefix := vocab.TriggerPrefix(d.Name)
 	var out []map[string]any
 	for _, a := range autos {
-		if !strings.HasPrefix(a.Name, prefix) {
+		own := strings.HasPrefix(a.Name, prefix)
+		if !own && !slices.Contains(named, a.Name) {
 			continue
 		}
 		t := map[string]any{}
@@ -317,7 +328,10 @@ func sourceTriggers(ctx context.Context, api API, d prefect.Deployment, targetNa
 				t[k] = v
 			}
 		}
-		t["name"] = vocab.TriggerPrefix(targetName) + strings.TrimPrefix(a.Name, prefix)
+		t["name"] = a.Name
+		if own {
+			t["name"] = vocab.TriggerPrefix(targetName) + strings.TrimPrefix(a.Name, prefix)
+		}
 		t["enabled"] = a.Enabled
 		if a.Description != "" {
 			t["description"] = a.Description

@@ -32,6 +32,10 @@ const (
 	CollisionCancelNew = vocab.CollisionCancelNew
 )
 
+// FormatAcme is the Format of a File read from acme-portal-sdk's
+// static_flow_deploy_config.yaml (source/acme).
+const FormatAcme = "acme"
+
 // File is a parsed and validated config file.
 type File struct {
 	// Path is the path the file was loaded from, as given to Load or Parse.
@@ -53,6 +57,10 @@ type File struct {
 	PrefectYAML []string `json:"prefect_yaml,omitempty"`
 	// WorkPools are the work pools (and their queues) the file declares, in file order.
 	WorkPools []WorkPool `json:"work_pools,omitempty"`
+	// Format is "" for prefect-deploy.yaml, FormatAcme for acme-portal-sdk's file.
+	Format string `json:"format,omitempty"`
+	// Warnings are "file:line:col: message" lines about what the file says that has no effect.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Flow is the configuration of one flow.

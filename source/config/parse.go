@@ -314,6 +314,9 @@ func (p *parser) anyMap(n *yamlfile.Node, path string) map[string]any {
 	return m
 }
 
+// TopKeys returns the keys the top level of prefect-deploy.yaml accepts.
+func TopKeys() []string { return slices.Clone(topKeys) }
+
 // SettingKeys returns every settings key a level (defaults, an environment, a flow, a
 // variant) accepts, aliases included.
 func SettingKeys() []string { return slices.Clone(settingKeys) }

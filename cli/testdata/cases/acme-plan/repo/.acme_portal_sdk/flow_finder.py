@@ -1,0 +1,5 @@
+from pathlib import Path
+
+from acme_portal_sdk.prefect.flow_finder import PrefectFlowFinder
+
+flow_finder = PrefectFlowFinder(root_dir=str(Path(__file__).parent.parent / "src" / "shop"))
