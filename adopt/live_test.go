@@ -646,7 +646,7 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 }
 
 // TestAdoptAcmePortalSDK runs the real acme-portal-sdk deployer (aps-prefect-deploy, from
-// ACME_PORTAL_SDK_BIN or the test venv) on testdata/acme — a project in acme's layout: flows,
+// ACME_PORTAL_SDK_BIN, the venv scripts/acme-venv.sh installs, or the test venv) on testdata/acme — a project in acme's layout: flows,
 // .acme_portal_sdk/{flow_finder.py,static_flow_deploy_config.yaml}, acme-config's env file —
 // adopts what it stored, and requires the first deploy (with --env-file for the env file's
 // secrets) to change nothing but the ENV tag, COMMIT_HASH written in full and the labels.
@@ -654,6 +654,14 @@ func TestAdoptAcmePortalSDK(t *testing.T) {
 	t.Parallel()
 	apiURL := prefecttest.URL(t)
 	aps := os.Getenv("ACME_PORTAL_SDK_BIN")
+	if aps == "" {
+		// scripts/acme-venv.sh (make test runs it) installs it here.
+		if abs, err := filepath.Abs(filepath.Join("..", ".venvs", "acme-portal-sdk", "bin")); err == nil {
+			if _, err := os.Stat(filepath.Join(abs, "aps-prefect-deploy")); err == nil {
+				aps = abs
+			}
+		}
+	}
 	if aps == "" {
 		bin, err := prefecttest.Bin()
 		if err != nil {
