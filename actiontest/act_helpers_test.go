@@ -206,6 +206,11 @@ func (h *harness) run(workflow, event string, payload any, o runOpts) actRun {
 	h.t.Helper()
 	dir := h.t.TempDir()
 	eventFile := filepath.Join(dir, "event.json")
+	// act reads a dispatch's inputs from the event (as GitHub sends them), not from --input
+	// alone: without this, a dispatch ran with the workflow's defaults whatever the test asked.
+	if m, ok := payload.(map[string]any); ok && event == "workflow_dispatch" && len(o.inputs) > 0 && m["inputs"] == nil {
+		m["inputs"] = o.inputs
+	}
 	b, err := json.Marshal(payload)
 	if err != nil {
 		h.t.Fatal(err)

@@ -91,18 +91,16 @@ func TestExampleWorkflowsUnderAct(t *testing.T) {
 	// acme-prefect's: `gh workflow run deploy.yml -f flows-to-deploy=...`, then promote.yml with
 	// -f source-env, -f target-env and -f flows-to-deploy.
 	t.Run("deploy.yml and promote.yml dispatched by the acme extension", func(t *testing.T) {
-		inputs := map[string]string{"flows-to-deploy": "greet-people"}
-		r := h.run(example(t, "deploy.yml"), "workflow_dispatch", map[string]any{"repository": repoPayload, "inputs": inputs},
-			runOpts{inputs: inputs})
+		r := h.run(example(t, "deploy.yml"), "workflow_dispatch", map[string]any{"repository": repoPayload},
+			runOpts{inputs: map[string]string{"flows-to-deploy": "greet-people"}})
 		dev := h.check(t, r, "deploy.yml dispatched", map[string]string{"updated": "1", "failed": "0"})
 		for name, d := range h.server(t, dev) {
 			if got := tag(t, d, naming.TagCommit); !strings.Contains(name, "--greet-people--dev") || got != head {
 				t.Errorf("%s: COMMIT_HASH = %s; want only greet-people, at the dispatched commit %s", name, got, head)
 			}
 		}
-		inputs = map[string]string{"source-env": "dev", "target-env": "prod", "flows-to-deploy": "greet-people"}
-		r = h.run(example(t, "promote.yml"), "workflow_dispatch", map[string]any{"repository": repoPayload, "inputs": inputs},
-			runOpts{inputs: inputs})
+		r = h.run(example(t, "promote.yml"), "workflow_dispatch", map[string]any{"repository": repoPayload},
+			runOpts{inputs: map[string]string{"source-env": "dev", "target-env": "prod", "flows-to-deploy": "greet-people"}})
 		prod := h.check(t, r, "promote.yml dispatched", map[string]string{"updated": "1", "failed": "0"})
 		for name, d := range h.server(t, prod) {
 			if got := tag(t, d, naming.TagCommit); !strings.Contains(name, "--greet-people--prod") || got != head {
