@@ -51,6 +51,18 @@ import (
 // installed where they can be: on an older Python, or without them, Prefect
 // falls back to reading the flow without importing it, and fails on what
 // that cannot compile (a typing.TypedDict annotation before Python 3.12).
+// For prefeitura-rio/prefect_rj_iplanrio (Python 3.13, prefect 3.4.9, a uv
+// workspace whose iplanrio package is a git submodule) that venv was made
+// with the lock's registry pins (uv.lock's [[package]] entries with a
+// registry source, as name==version, less the Windows-only pywin32),
+// its override-dependencies, and the submodule's commit (fetched
+// separately, as a clone does not carry it):
+//
+//	python3.13 -m venv $V && $V/bin/pip install prefect==3.4.9
+//	$V/bin/uv pip install --python $V/bin/python --no-deps --override overrides.txt -r pins.txt
+//	$V/bin/uv pip install --python $V/bin/python --no-deps ./iplanrio-at-submodule-commit
+//	apt-get install libodbc2   # pyodbc, imported by iplanrio's dump_db templates
+//	$V/bin/python -m compileall -q $V/lib   # uv does not byte-compile; PYTHONDONTWRITEBYTECODE is set here
 func TestRealRepositoryMatchesPrefectDeploy(t *testing.T) {
 	repo := os.Getenv("PREFECTYAML_REAL_REPO")
 	if repo == "" {
