@@ -1,7 +1,6 @@
 package adopt
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"slices"
@@ -295,15 +294,5 @@ func WriteConfig(header []string, project string, named []Named) ([]byte, error)
 		addPair(flows, flow, body)
 	}
 	addPair(root, "flows", flows)
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return encode(root)
 }

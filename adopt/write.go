@@ -27,6 +27,11 @@ func Write(header []string, entries []Entry) ([]byte, error) {
 	root := mapping()
 	addPair(root, "deployments", deps)
 	root.HeadComment = strings.Join(header, "\n")
+	return encode(root)
+}
+
+// encode renders root as a YAML document indented by two spaces, as both written formats are.
+func encode(root *yaml.Node) ([]byte, error) {
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -38,6 +43,25 @@ func Write(header []string, entries []Entry) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// fields adds key/value pairs to a mapping node in order; the first value that cannot be
+// written stops it, and err says which key.
+type fields struct {
+	m   *yaml.Node
+	err error
+}
+
+func (f *fields) set(k string, v any) {
+	if f.err != nil {
+		return
+	}
+	n, err := valueNode(v)
+	if err != nil {
+		f.err = fmt.Errorf("%s: %w", k, err)
+		return
+	}
+	addPair(f.m, k, n)
 }
 
 func (e Entry) node() (*yaml.Node, error) {
@@ -53,20 +77,8 @@ func (e Entry) node() (*yaml.Node, error) {
 		comments = append(comments, fmt.Sprintf("env %s looks like a secret: its value is not written; set %s in the deploying job's environment (a CI secret)", k, k))
 	}
 	m.HeadComment = strings.Join(comments, "\n")
-	add := func(k string, v any) error {
-		n, err := valueNode(v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", k, err)
-		}
-		addPair(m, k, n)
-		return nil
-	}
-	var err error
-	must := func(k string, v any) {
-		if err == nil {
-			err = add(k, v)
-		}
-	}
+	f := &fields{m: m}
+	must := f.set
 	must("name", e.Name)
 	if e.Description != nil {
 		must("description", *e.Description)
@@ -137,25 +149,13 @@ func (e Entry) node() (*yaml.Node, error) {
 		}
 		must("triggers", ts)
 	}
-	return m, err
+	return m, f.err
 }
 
 func (s Schedule) node() (*yaml.Node, error) {
 	m := mapping()
-	add := func(k string, v any) error {
-		n, err := valueNode(v)
-		if err != nil {
-			return err
-		}
-		addPair(m, k, n)
-		return nil
-	}
-	var err error
-	must := func(k string, v any) {
-		if err == nil {
-			err = add(k, v)
-		}
-	}
+	f := &fields{m: m}
+	must := f.set
 	switch {
 	case s.Cron != "":
 		must("cron", s.Cron)
@@ -182,7 +182,7 @@ func (s Schedule) node() (*yaml.Node, error) {
 	if len(s.Parameters) > 0 {
 		must("parameters", s.Parameters)
 	}
-	return m, err
+	return m, f.err
 }
 
 func mapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} }
