@@ -199,13 +199,9 @@ func TestAdoptPrefectDeploy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := prefect.New(prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := liveClient(t, apiURL)
 	ensurePool(t, c, "adopt-pool")
-	runID := "adopt" + time.Now().Format("150405.000000")[7:]
-	runID = strings.ReplaceAll(runID, ".", "")
+	runID := runName("adopt")
 	dir := example(t, "from-prefect-deploy", runID)
 
 	cmd := exec.Command(filepath.Join(bin, "prefect"), "--no-prompt", "deploy", "--all")
@@ -315,13 +311,10 @@ func TestAdoptPrefectDeploy(t *testing.T) {
 func TestAdoptHandMade(t *testing.T) {
 	t.Parallel()
 	apiURL := prefecttest.URL(t)
-	c, err := prefect.New(prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := liveClient(t, apiURL)
 	ctx := context.Background()
 	ensurePool(t, c, "adopt-pool")
-	runID := strings.ReplaceAll("hand"+time.Now().Format("150405.000000")[7:], ".", "")
+	runID := runName("hand")
 	dir := example(t, "from-prefect-deploy", runID)
 	if err := os.Remove(filepath.Join(dir, "prefect.yaml")); err != nil {
 		t.Fatal(err)
@@ -456,13 +449,10 @@ func staticSchema(t *testing.T, dir, fn string) map[string]any {
 func TestAdoptPrefect2Files(t *testing.T) {
 	t.Parallel()
 	apiURL := prefecttest.URL(t)
-	c, err := prefect.New(prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := liveClient(t, apiURL)
 	ctx := context.Background()
 	ensurePool(t, c, "adopt-pool")
-	runID := strings.ReplaceAll("p2"+time.Now().Format("150405.000000")[7:], ".", "")
+	runID := runName("p2")
 	dir := example(t, "from-prefect2", runID)
 
 	code, _, errs := run(t, dir, apiURL, "adopt", "--from-files", "**/*.deployment.py")
@@ -553,7 +543,7 @@ func TestAdoptFlowDeploy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	project := strings.ReplaceAll("acme"+time.Now().Format("150405.000000")[7:], ".", "")
+	project := runName("acme")
 	dir := example(t, "from-prefect-deploy", project)
 	if err := os.Remove(filepath.Join(dir, "prefect.yaml")); err != nil {
 		t.Fatal(err)
@@ -677,7 +667,7 @@ func TestAdoptAcmePortalSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	project := strings.ReplaceAll("acme_sdk"+time.Now().Format("150405.000000")[7:], ".", "")
+	project := runName("acme_sdk")
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS("testdata/acme")); err != nil {
 		t.Fatal(err)
@@ -746,4 +736,20 @@ func TestAdoptAcmePortalSDK(t *testing.T) {
 			}
 		}
 	}
+}
+
+// liveClient is the suite's client of the live server: patient with its busy answers.
+func liveClient(t *testing.T, apiURL string) *prefect.Client {
+	t.Helper()
+	c, err := prefect.New(prefect.Config{APIURL: apiURL, RetryBaseDelay: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// runName is prefix and the clock's seconds and microseconds: a name no earlier run on a
+// long-lived server used.
+func runName(prefix string) string {
+	return strings.ReplaceAll(prefix+time.Now().Format("150405.000000")[7:], ".", "")
 }
