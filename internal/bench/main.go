@@ -110,8 +110,11 @@ type row struct {
 	rssKiB              int64 // peak RSS of the prefect-deploy process, the largest of its runs
 	cliFirst, cliRedo   time.Duration
 	cliRSSKiB           int64
-	load                string       // the machine's 1-minute load average at the row's start and end
-	writer              traceSummary // the first deploy's writer
+	load                string // the machine's 1-minute load average at the row's start and end
+	// The share of one core the server's API process used during the best floor run, the
+	// counted first deploy and prefect deploy --all's first run (0: not measured).
+	floorCPU, firstCPU, cliCPU float64
+	writer                     traceSummary // the first deploy's writer
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -213,7 +216,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			srv = pg
 			if kind == "wan" {
-				srv, err = startWAN(pg.url, *latency)
+				srv, err = startWAN(pg, *latency)
 			}
 		}
 		if err != nil {
@@ -380,7 +383,7 @@ func (b *bench) measure(ctx context.Context, tmp, kind string, n int, withCLI bo
 		fmt.Fprintf(b.stderr, "bench: %s N=%d floor c=%d: %s\n", kind, n, c, secs(fl.wall))
 		notes = append(notes, fmt.Sprintf("c%d %s", c, secs(fl.wall)))
 		if r.floor == 0 || fl.wall < r.floor {
-			r.floor, r.floorC = fl.wall, c
+			r.floor, r.floorC, r.floorCPU = fl.wall, c, fl.cpu
 		}
 		return nil
 	}
@@ -434,7 +437,7 @@ func (b *bench) measure(ctx context.Context, tmp, kind string, n int, withCLI bo
 	}
 	r.floorNote = strings.Join(notes, ", ")
 	b.lastBest[kind] = r.floorC
-	r.first, r.reqFirst, r.writer = first.wall, perDeployment(first.rep, n), first.trace
+	r.first, r.reqFirst, r.writer, r.firstCPU = first.wall, perDeployment(first.rep, n), first.trace, first.cpu
 	r.retriesFirst = first.rep.Requests.Writes - 2*int64(n)
 	again, err := b.deploy(ctx, dir, &r)
 	if err != nil {
@@ -467,9 +470,11 @@ func (b *bench) measure(ctx context.Context, tmp, kind string, n int, withCLI bo
 			return r, err
 		}
 		fmt.Fprintf(b.stderr, "bench: %s N=%d prefect deploy --all ...\n", kind, n)
+		meter := meterCPU(b.srv)
 		if r.cliFirst, err = b.prefectDeploy(ctx, cdir, &r); err != nil {
 			return r, err
 		}
+		r.cliCPU = meter.share()
 		c, err := b.newClient()
 		if err != nil {
 			return r, err
@@ -514,6 +519,7 @@ type deployResult struct {
 	wall  time.Duration
 	rep   *report.Report
 	trace traceSummary
+	cpu   float64 // the share of one core the server's API process used
 }
 
 // deploy runs the prefect-deploy binary in dir against the current server and returns its
@@ -527,8 +533,10 @@ func (b *bench) deploy(ctx context.Context, dir string, r *row) (deployResult, e
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
+	meter := meterCPU(b.srv)
 	err := cmd.Run()
 	wall := time.Since(start)
+	cpu := meter.share()
 	tr, terr := readTrace(tracePath, start)
 	if terr != nil {
 		return deployResult{}, terr
@@ -559,7 +567,7 @@ func (b *bench) deploy(ctx context.Context, dir string, r *row) (deployResult, e
 	if jsonErr != nil {
 		return deployResult{}, fmt.Errorf("failed to decode the JSON report: %w", jsonErr)
 	}
-	return deployResult{wall: wall, rep: rep, trace: tr}, nil
+	return deployResult{wall: wall, rep: rep, trace: tr, cpu: cpu}, nil
 }
 
 // prefectDeploy runs `prefect --no-prompt deploy --all` in dir against the current server (a
@@ -591,6 +599,7 @@ var errSlower = errors.New("slower than the best floor so far")
 type floorResult struct {
 	wall          time.Duration
 	reads, writes int64
+	cpu           float64 // the share of one core the server's API process used
 }
 
 // measureFloor generates n flows under dir (project and flow names made with prefix), builds
@@ -653,6 +662,7 @@ func (b *bench) measureFloor(ctx context.Context, dir, prefix string, n, c int, 
 		return err
 	}
 	start = time.Now()
+	meter := meterCPU(b.srv)
 	// Generated flows have one deployment each, so target i owns flow i.
 	parallel(c, len(targets), func(i int) error {
 		if f, err := cl.EnsureFlow(fctx, targets[i].FlowName); err == nil {
@@ -681,7 +691,7 @@ func (b *bench) measureFloor(ctx context.Context, dir, prefix string, n, c int, 
 		return floorResult{}, err
 	}
 	reads, writes := cl.Requests()
-	return floorResult{wall: wall, reads: reads, writes: writes}, nil
+	return floorResult{wall: wall, reads: reads, writes: writes, cpu: meter.share()}, nil
 }
 
 // floorOrder is the order the floor tries the concurrencies cs in: the one that was best on
@@ -853,25 +863,25 @@ func writeResults(w io.Writer, rows []row, walk, git time.Duration, files int, v
 		"floor = the bare client's best over fixed concurrency %s; load = the 1-minute load average at the row's start and end; wan = the PostgreSQL server behind %v per request.\n\n",
 		version, runtime.NumCPU(), loadAvg(), runtime.Version(), deploy.DefaultConcurrency, joinInts(floorConcurrency), latency)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.Debug)
-	fmt.Fprintln(tw, "| server\t N\t load\t floor (c)\t first deploy\t ratio (≤ 1.2×)\t unchanged\t one changed\t requests/deployment first · unchanged · changed\t retried writes\t peak RSS\t"+
-		" prefect deploy --all\t again, unchanged\t speed-up\t unchanged vs prefect's (≤ 1%)\t prefect's peak RSS\t")
-	fmt.Fprintln(tw, "|:--\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t")
+	fmt.Fprintln(tw, "| server\t N\t load\t floor (c)\t first deploy\t ratio (≤ 1.2×)\t unchanged\t one changed\t requests/deployment first · unchanged · changed\t retried writes\t peak RSS\t server CPU floor · first · prefect's\t"+
+		" prefect deploy --all\t again, unchanged\t speed-up\t floor's speed-up\t unchanged vs prefect's (≤ 1%)\t prefect's peak RSS\t")
+	fmt.Fprintln(tw, "|:--\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t--:\t")
 	for _, r := range rows {
-		cli := " —\t —\t —\t —\t —\t"
+		cli := " —\t —\t —\t —\t —\t —\t"
 		if r.cliFirst > 0 {
 			again, share := " —", fmt.Sprintf("%.2f%% of its first", 100*ratio(r.redo, r.cliFirst))
 			if r.cliRedo > 0 {
 				again, share = " "+secs(r.cliRedo), fmt.Sprintf("%.2f%%", 100*ratio(r.redo, r.cliRedo))
 			}
-			cli = fmt.Sprintf(" %s\t%s\t %.0f×\t %s\t %d MiB\t", secs(r.cliFirst), again, ratio(r.cliFirst, r.first), share, r.cliRSSKiB/1024)
+			cli = fmt.Sprintf(" %s\t%s\t %.0f×\t %.0f×\t %s\t %d MiB\t", secs(r.cliFirst), again, ratio(r.cliFirst, r.first), ratio(r.cliFirst, r.floor), share, r.cliRSSKiB/1024)
 		}
 		floor := "—"
 		if r.floor > 0 {
 			floor = fmt.Sprintf("%s (%d)", secs(r.floor), r.floorC)
 		}
-		fmt.Fprintf(tw, "| %s\t %d\t %s\t %s\t %s\t %.2f×\t %s\t %s\t %.2f · %.3f · %.3f\t %d\t %d MiB\t%s\n",
+		fmt.Fprintf(tw, "| %s\t %d\t %s\t %s\t %s\t %.2f×\t %s\t %s\t %.2f · %.3f · %.3f\t %d\t %d MiB\t %s\t%s\n",
 			r.server, r.n, r.load, floor, secs(r.first), ratio(r.first, r.floor), secs(r.redo), secs(r.change),
-			r.reqFirst, r.reqRedo, r.reqChange, r.retriesFirst, r.rssKiB/1024, cli)
+			r.reqFirst, r.reqRedo, r.reqChange, r.retriesFirst, r.rssKiB/1024, cpuShares(r), cli)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nFloor runs and first deploys, in the order run (a floor run slower than the best so far, or on course to take 25 % longer, is stopped):")
@@ -889,6 +899,20 @@ func writeResults(w io.Writer, rows []row, walk, git time.Duration, files int, v
 		files, discoveryFlows(files), secs(walk), secs(git), discoverRuns)
 }
 
+// cpuShares is "97% · 95% · 14%": the share of one core the server's API process used during
+// the floor, the first deploy and prefect deploy --all ("—" where not measured).
+func cpuShares(r row) string {
+	var out []string
+	for _, v := range []float64{r.floorCPU, r.firstCPU, r.cliCPU} {
+		if v <= 0 {
+			out = append(out, "—")
+			continue
+		}
+		out = append(out, fmt.Sprintf("%.0f%%", 100*v))
+	}
+	return strings.Join(out, " · ")
+}
+
 // verdict reports every missed target as one error.
 func verdict(rows []row, walk, git time.Duration, files int) error {
 	var missed []string
@@ -903,7 +927,14 @@ func verdict(rows []row, walk, git time.Duration, files int) error {
 		}
 		if r.server == "wan" && r.n == wanSpeedupN && r.cliFirst > 0 {
 			if q := ratio(r.cliFirst, r.first); q < minWANSpeedup {
-				missed = append(missed, fmt.Sprintf("wan N=%d: %.0f× faster than prefect deploy --all (target ≥ %d×)", r.n, q, minWANSpeedup))
+				why := ""
+				if r.floor > 0 {
+					why = fmt.Sprintf("; the floor, the bare client at its best concurrency, is %.0f× faster", ratio(r.cliFirst, r.floor))
+					if r.floorCPU > 0 {
+						why += fmt.Sprintf(" with the server's API process busy %.0f%% of one core: the most any client reaches on this server", 100*r.floorCPU)
+					}
+				}
+				missed = append(missed, fmt.Sprintf("wan N=%d: %.0f× faster than prefect deploy --all (target ≥ %d×)%s", r.n, q, minWANSpeedup, why))
 			}
 		}
 	}

@@ -26,6 +26,7 @@ type server struct {
 	kind string // sqlite, postgres, wan
 	what string // a description for the table
 	url  string // API base URL the clients use
+	pid  int    // the Prefect API process (its CPU time is the server's work), or 0
 	stop func()
 }
 
@@ -35,7 +36,7 @@ func startSQLite() (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &server{kind: "sqlite", what: "local server, SQLite", url: s.URL, stop: s.Stop}, nil
+	return &server{kind: "sqlite", what: "local server, SQLite", url: s.URL, pid: s.Pid(), stop: s.Stop}, nil
 }
 
 // pgBin finds the directory of PostgreSQL's server programs (initdb, pg_ctl).
@@ -118,13 +119,13 @@ func startPostgres(dir string) (*server, error) {
 		stopPG()
 		return nil, err
 	}
-	return &server{kind: "postgres", what: "local server, PostgreSQL", url: s.URL, stop: func() { s.Stop(); stopPG() }}, nil
+	return &server{kind: "postgres", what: "local server, PostgreSQL", url: s.URL, pid: s.Pid(), stop: func() { s.Stop(); stopPG() }}, nil
 }
 
 // startWAN starts a loopback proxy in front of target that delays every request by latency
 // before forwarding it: a far server (Prefect Cloud from a CI runner) with target's capacity.
-func startWAN(target string, latency time.Duration) (*server, error) {
-	u, err := url.Parse(target)
+func startWAN(target *server, latency time.Duration) (*server, error) {
+	u, err := url.Parse(target.url)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +156,7 @@ func startWAN(target string, latency time.Duration) (*server, error) {
 		_ = srv.Shutdown(ctx)
 	}
 	return &server{kind: "wan", what: fmt.Sprintf("PostgreSQL server behind %v per request", latency),
-		url: "http://" + l.Addr().String() + "/api", stop: stop}, nil
+		url: "http://" + l.Addr().String() + "/api", pid: target.pid, stop: stop}, nil
 }
 
 func freePort() (int, error) {
@@ -165,4 +166,56 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// clockTicks is Linux's USER_HZ, the unit of /proc/PID/stat's CPU times (100 on every
+// architecture Go supports).
+const clockTicks = 100
+
+// procCPU is the CPU time (user and system, every thread) process pid has used, or 0 when it
+// cannot be read (no /proc: not Linux).
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) is in parentheses and may hold spaces: count from after it.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3 (state); utime and stime are fields 14 and 15
+	if len(f) < 13 {
+		return 0
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// cpuMeter measures the share of one core a server's API process used over an interval.
+type cpuMeter struct {
+	pid   int
+	cpu   time.Duration
+	start time.Time
+}
+
+// meterCPU starts measuring srv's API process.
+func meterCPU(srv *server) cpuMeter {
+	return cpuMeter{pid: srv.pid, cpu: procCPU(srv.pid), start: time.Now()}
+}
+
+// share is the CPU time used since meterCPU over the wall time since, 0 when unknown.
+func (m cpuMeter) share() float64 {
+	if m.pid <= 0 {
+		return 0
+	}
+	return ratio(procCPU(m.pid)-m.cpu, time.Since(m.start))
 }

@@ -194,6 +194,14 @@ func start(extra map[string]string) (*Server, error) {
 	return nil, fmt.Errorf("prefect server did not become healthy in 120 s; log:\n%s", tail(s.logs))
 }
 
+// Pid is the process ID of the server's `prefect server start` (the API process), or 0.
+func (s *Server) Pid() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Stop ends the server and removes its home.
 func (s *Server) Stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
