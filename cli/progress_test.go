@@ -69,12 +69,19 @@ func TestTraceRecordsEveryWrite(t *testing.T) {
 	live := prefecttest.URL(t)
 	ensurePool(t, live, "golden-pool")
 	work := t.TempDir()
-	src := "from prefect import flow\n\n\n@flow\ndef one():\n    pass\n\n\n@flow\ndef two():\n    pass\n\n\n@flow\ndef three():\n    pass\n"
-	if err := os.WriteFile(filepath.Join(work, "flows.py"), []byte(src), 0o644); err != nil {
+	// Flow names of their own: a server that already has a flow gets no write for it, and a
+	// long-lived server has every common name.
+	run := time.Now().UnixNano()
+	var src strings.Builder
+	src.WriteString("from prefect import flow\n")
+	for _, name := range []string{"one", "two", "three"} {
+		fmt.Fprintf(&src, "\n\n@flow(name=\"trace-%s-%d\")\ndef %s():\n    pass\n", name, run, name)
+	}
+	if err := os.WriteFile(filepath.Join(work, "flows.py"), []byte(src.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	trace := filepath.Join(t.TempDir(), "trace.jsonl")
-	project := fmt.Sprintf("trace-%d", time.Now().UnixNano())
+	project := fmt.Sprintf("trace-%d", run)
 	var out bytes.Buffer
 	env := map[string]string{"PREFECT_API_URL": live, "PATH": os.Getenv("PATH"), cli.EnvTrace: trace}
 	code := cli.Run(context.Background(), strings.Fields("deploy --env dev --branch main --commit 0123456789abcdef0123456789abcdef01234567 --package-version 1.0.0 --image img:1 --work-pool golden-pool --project "+project), cli.Env{

@@ -1,7 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -227,5 +233,71 @@ func TestSummarizeTrace(t *testing.T) {
 	}
 	if s := (traceSummary{}).String(); s != "no writes" {
 		t.Errorf("an empty trace reads %q, want \"no writes\"", s)
+	}
+}
+
+// TestWANSpreadsRequests checks that the wan proxy delays every request and sends them to its
+// API replicas in turn, paths kept: otherwise "replicas" would measure one of them.
+func TestWANSpreadsRequests(t *testing.T) {
+	t.Parallel()
+	var targets []*server
+	for _, name := range []string{"a", "b", "c"} {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "%s %s", name, r.URL.Path)
+		}))
+		t.Cleanup(ts.Close)
+		targets = append(targets, &server{url: ts.URL + "/api", pids: []int{os.Getpid()}})
+	}
+	const latency = 20 * time.Millisecond
+	wan, err := startWAN(targets, latency)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(wan.stop)
+	var got []string
+	for range 6 {
+		start := time.Now()
+		resp, err := http.Get(wan.url + "/flows/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if took := time.Since(start); took < latency {
+			t.Errorf("a request took %v through the proxy, want at least its latency %v", took, latency)
+		}
+		got = append(got, string(b))
+	}
+	want := []string{"a /api/flows/", "b /api/flows/", "c /api/flows/", "a /api/flows/", "b /api/flows/", "c /api/flows/"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("answers through the wan proxy (-want +got):\n%s", diff)
+	}
+	if len(wan.pids) != 3 {
+		t.Errorf("wan meters %d API processes, want the 3 replicas'", len(wan.pids))
+	}
+}
+
+// TestProcCPU checks that the CPU meter reads this process's own CPU time, and that it grows
+// while the process works.
+func TestProcCPU(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	m := meterCPU(&server{pids: []int{os.Getpid()}})
+	before := procCPU(os.Getpid())
+	deadline := time.Now().Add(300 * time.Millisecond)
+	x := 0
+	for time.Now().Before(deadline) {
+		x++
+	}
+	_ = x
+	if after := procCPU(os.Getpid()); after <= before {
+		t.Errorf("CPU time went from %v to %v while the process was busy for 300 ms", before, after)
+	}
+	if s := m.share(); s <= 0.2 {
+		t.Errorf("share of one core over a busy 300 ms = %.2f, want more than 0.2", s)
+	}
+	if got := procCPU(-1); got != 0 {
+		t.Errorf("procCPU(-1) = %v, want 0", got)
 	}
 }

@@ -1,10 +1,12 @@
 // Command bench measures prefect-deploy against live Prefect servers of every kind, side by side
 // with what users run today, in one run, and decides whether it meets its targets:
 //
-//   - servers: a local server on SQLite; one on PostgreSQL (a throwaway cluster); and "wan", the
-//     PostgreSQL server behind a proxy adding -wan-latency to every request, standing in for
-//     Prefect Cloud seen from a CI runner. All run for the whole benchmark, and the rows go N by
-//     N (every kind at one N before the next N);
+//   - servers: a local server on SQLite; one on PostgreSQL (a throwaway cluster); and "wan",
+//     standing in for Prefect Cloud seen from a CI runner: -wan-replicas API processes (`prefect
+//     server start --no-services`, as a hosted API runs apart from its background services) on
+//     that PostgreSQL database, behind a proxy that adds -wan-latency to every request and sends
+//     them to the replicas in turn. All run for the whole benchmark, and the rows go N by N
+//     (every kind at one N before the next N);
 //   - the floor on each server: the best time of the bare Prefect client creating the same N
 //     flows and deployments (every flow, then every deployment) at a fixed concurrency of 1, 2,
 //     4, 8 or 16 — no discovery, planning or report. The concurrency that was best on the last
@@ -123,6 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sizes := fs.String("n", "100,500,1000", "comma-separated numbers of flows to deploy")
 	kinds := fs.String("servers", "sqlite,postgres,wan", "server kinds: sqlite, postgres, wan (postgres behind a latency proxy)")
 	latency := fs.Duration("wan-latency", 80*time.Millisecond, "delay the wan proxy adds to every request")
+	replicas := fs.Int("wan-replicas", 3, "API processes (prefect server start --no-services) on the PostgreSQL database that the wan proxy sends requests to in turn, standing in for a hosted Prefect's API (0: the postgres row's own server)")
 	cliSizes := fs.String("cli-n", "100", "N at which Prefect's own CLI also runs on every server (empty: never)")
 	cliWAN := fs.String("cli-wan-n", "500", "further N at which Prefect's own CLI runs on wan")
 	bin := fs.String("bin", "bin/prefect-deploy", "the prefect-deploy binary to measure (make bench builds it)")
@@ -216,7 +219,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			srv = pg
 			if kind == "wan" {
-				srv, err = startWAN(pg, *latency)
+				targets := []*server{pg}
+				if *replicas > 0 {
+					if targets, err = startReplicas(pg, *replicas); err != nil {
+						return fmt.Errorf("wan server: %w", err)
+					}
+					for _, t := range targets {
+						defer t.stop()
+					}
+				}
+				srv, err = startWAN(targets, *latency)
 			}
 		}
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,7 +27,8 @@ type server struct {
 	kind string // sqlite, postgres, wan
 	what string // a description for the table
 	url  string // API base URL the clients use
-	pid  int    // the Prefect API process (its CPU time is the server's work), or 0
+	pids []int  // the Prefect API processes (their CPU time is the server's work)
+	db   string // the database URL, for PostgreSQL
 	stop func()
 }
 
@@ -36,7 +38,7 @@ func startSQLite() (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &server{kind: "sqlite", what: "local server, SQLite", url: s.URL, pid: s.Pid(), stop: s.Stop}, nil
+	return &server{kind: "sqlite", what: "local server, SQLite", url: s.URL, pids: []int{s.Pid()}, stop: s.Stop}, nil
 }
 
 // pgBin finds the directory of PostgreSQL's server programs (initdb, pg_ctl).
@@ -112,29 +114,54 @@ func startPostgres(dir string) (*server, error) {
 		stopPG()
 		return nil, err
 	}
-	s, err := prefecttest.StartServer(map[string]string{
-		"PREFECT_API_DATABASE_CONNECTION_URL": fmt.Sprintf("postgresql+asyncpg://postgres@127.0.0.1:%d/prefect", port),
-	})
+	db := fmt.Sprintf("postgresql+asyncpg://postgres@127.0.0.1:%d/prefect", port)
+	s, err := prefecttest.StartServer(map[string]string{"PREFECT_API_DATABASE_CONNECTION_URL": db})
 	if err != nil {
 		stopPG()
 		return nil, err
 	}
-	return &server{kind: "postgres", what: "local server, PostgreSQL", url: s.URL, pid: s.Pid(), stop: func() { s.Stop(); stopPG() }}, nil
+	return &server{kind: "postgres", what: "local server, PostgreSQL", url: s.URL, pids: []int{s.Pid()}, db: db, stop: func() { s.Stop(); stopPG() }}, nil
 }
 
-// startWAN starts a loopback proxy in front of target that delays every request by latency
-// before forwarding it: a far server (Prefect Cloud from a CI runner) with target's capacity.
-func startWAN(target *server, latency time.Duration) (*server, error) {
-	u, err := url.Parse(target.url)
-	if err != nil {
-		return nil, err
+// startReplicas starts k more Prefect API processes on pg's database, each `prefect server
+// start --no-services`: API replicas, as a hosted Prefect runs them, with the background
+// services elsewhere (pg's own server runs them).
+func startReplicas(pg *server, k int) ([]*server, error) {
+	var out []*server
+	for i := range k {
+		s, err := prefecttest.StartServer(map[string]string{"PREFECT_API_DATABASE_CONNECTION_URL": pg.db}, "--no-services")
+		if err != nil {
+			for _, r := range out {
+				r.stop()
+			}
+			return nil, fmt.Errorf("API replica %d: %w", i+1, err)
+		}
+		out = append(out, &server{kind: "replica", url: s.URL, pids: []int{s.Pid()}, stop: s.Stop})
 	}
-	u.Path = ""
-	rp := httputil.NewSingleHostReverseProxy(u)
+	return out, nil
+}
+
+// startWAN starts a loopback proxy in front of targets (requests go to each in turn) that
+// delays every request by latency before forwarding it: a far server (Prefect Cloud from a CI
+// runner) with the targets' capacity.
+func startWAN(targets []*server, latency time.Duration) (*server, error) {
+	var proxies []*httputil.ReverseProxy
+	var pids []int
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 256
-	rp.Transport = tr
-	rp.ErrorLog = log.New(io.Discard, "", 0) // requests of a stopped floor run end as "context canceled"
+	for _, t := range targets {
+		u, err := url.Parse(t.url)
+		if err != nil {
+			return nil, err
+		}
+		u.Path = ""
+		rp := httputil.NewSingleHostReverseProxy(u)
+		rp.Transport = tr
+		rp.ErrorLog = log.New(io.Discard, "", 0) // requests of a stopped floor run end as "context canceled"
+		proxies = append(proxies, rp)
+		pids = append(pids, t.pids...)
+	}
+	var next atomic.Uint64
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -147,7 +174,7 @@ func startWAN(target *server, latency time.Duration) (*server, error) {
 			t.Stop()
 			return
 		}
-		rp.ServeHTTP(w, r)
+		proxies[(next.Add(1)-1)%uint64(len(proxies))].ServeHTTP(w, r)
 	})}
 	go func() { _ = srv.Serve(l) }()
 	stop := func() {
@@ -155,8 +182,11 @@ func startWAN(target *server, latency time.Duration) (*server, error) {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}
-	return &server{kind: "wan", what: fmt.Sprintf("PostgreSQL server behind %v per request", latency),
-		url: "http://" + l.Addr().String() + "/api", pid: target.pid, stop: stop}, nil
+	what := fmt.Sprintf("PostgreSQL server behind %v per request", latency)
+	if len(targets) > 1 {
+		what = fmt.Sprintf("%d PostgreSQL API replicas behind %v per request", len(targets), latency)
+	}
+	return &server{kind: "wan", what: what, url: "http://" + l.Addr().String() + "/api", pids: pids, stop: stop}, nil
 }
 
 func freePort() (int, error) {
@@ -200,22 +230,31 @@ func procCPU(pid int) time.Duration {
 	return time.Duration(ut+st) * time.Second / clockTicks
 }
 
-// cpuMeter measures the share of one core a server's API process used over an interval.
+// cpuMeter measures the share of one core a server's API processes used over an interval
+// (over 100 % with several replicas).
 type cpuMeter struct {
-	pid   int
+	pids  []int
 	cpu   time.Duration
 	start time.Time
 }
 
-// meterCPU starts measuring srv's API process.
+// meterCPU starts measuring srv's API processes.
 func meterCPU(srv *server) cpuMeter {
-	return cpuMeter{pid: srv.pid, cpu: procCPU(srv.pid), start: time.Now()}
+	return cpuMeter{pids: srv.pids, cpu: sumCPU(srv.pids), start: time.Now()}
 }
 
 // share is the CPU time used since meterCPU over the wall time since, 0 when unknown.
 func (m cpuMeter) share() float64 {
-	if m.pid <= 0 {
+	if len(m.pids) == 0 {
 		return 0
 	}
-	return ratio(procCPU(m.pid)-m.cpu, time.Since(m.start))
+	return ratio(sumCPU(m.pids)-m.cpu, time.Since(m.start))
+}
+
+func sumCPU(pids []int) time.Duration {
+	var t time.Duration
+	for _, p := range pids {
+		t += procCPU(p)
+	}
+	return t
 }

@@ -97,8 +97,11 @@ func Start(t testing.TB, env map[string]string) *Server {
 
 // StartServer starts a dedicated server with extra environment (for instance
 // PREFECT_API_DATABASE_CONNECTION_URL for a PostgreSQL database) for a program that is not a
-// test, such as the benchmark; the caller stops it.
-func StartServer(env map[string]string) (*Server, error) { return start(env) }
+// test, such as the benchmark, and extra arguments of `prefect server start` (for instance
+// --no-services); the caller stops it.
+func StartServer(env map[string]string, args ...string) (*Server, error) {
+	return start(env, args...)
+}
 
 func skipShort(t testing.TB) {
 	if testing.Short() {
@@ -137,7 +140,7 @@ func Bin() (string, error) {
 	}
 }
 
-func start(extra map[string]string) (*Server, error) {
+func start(extra map[string]string, args ...string) (*Server, error) {
 	bin, err := Bin()
 	if err != nil {
 		return nil, err
@@ -156,7 +159,7 @@ func start(extra map[string]string) (*Server, error) {
 		return nil, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(filepath.Join(bin, "prefect"), "server", "start", "--host", "127.0.0.1", "--port", fmt.Sprint(port))
+	cmd := exec.Command(filepath.Join(bin, "prefect"), append([]string{"server", "start", "--host", "127.0.0.1", "--port", fmt.Sprint(port)}, args...)...)
 	cmd.Env = append(cleanEnv(), "PREFECT_HOME="+home, "PREFECT_SERVER_ANALYTICS_ENABLED=false", "PREFECT_UI_ENABLED=false",
 		"PREFECT_LOGGING_LEVEL=WARNING", "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS=5",
 		"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS=10")
