@@ -191,7 +191,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var rows []row
-	var version string
+	var version, wanWhat string
 	var pg *server
 	defer func() {
 		if pg != nil {
@@ -229,6 +229,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					}
 				}
 				srv, err = startWAN(targets, *latency)
+				if err == nil {
+					wanWhat = srv.what
+				}
 			}
 		}
 		if err != nil {
@@ -265,7 +268,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			r, err := b.measure(ctx, filepath.Join(tmp, kind), kind, n, withCLI)
 			if err != nil {
 				if len(rows) > 0 {
-					writeResults(stdout, rows, 0, 0, 0, version, *latency)
+					writeResults(stdout, rows, 0, 0, 0, version, wanWhat)
 				}
 				return fmt.Errorf("%s N=%d: %w", kind, n, err)
 			}
@@ -277,11 +280,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var ciTable string
 	if b.ciJob > 0 {
 		if ciTable, err = runCIJob(ctx, b.ciJob, stderr); err != nil {
-			writeResults(stdout, rows, walk, git, *files, version, *latency)
+			writeResults(stdout, rows, walk, git, *files, version, wanWhat)
 			return err
 		}
 	}
-	writeResults(stdout, rows, walk, git, *files, version, *latency)
+	writeResults(stdout, rows, walk, git, *files, version, wanWhat)
 	fmt.Fprint(stdout, ciTable)
 	return verdict(rows, walk, git, *files)
 }
@@ -870,10 +873,11 @@ func ratio(a, b time.Duration) float64 {
 	return float64(a) / float64(b)
 }
 
-func writeResults(w io.Writer, rows []row, walk, git time.Duration, files int, version string, latency time.Duration) {
+func writeResults(w io.Writer, rows []row, walk, git time.Duration, files int, version, wan string) {
 	fmt.Fprintf(w, "\nPrefect %s, %d CPU (load %s at the end), %s; one run, side by side. prefect-deploy at its defaults (adaptive concurrency up to %d);\n"+
-		"floor = the bare client's best over fixed concurrency %s; load = the 1-minute load average at the row's start and end; wan = the PostgreSQL server behind %v per request.\n\n",
-		version, runtime.NumCPU(), loadAvg(), runtime.Version(), deploy.DefaultConcurrency, joinInts(floorConcurrency), latency)
+		"floor = the bare client's best over fixed concurrency %s; load = the 1-minute load average at the row's start and end; wan = %s;\n"+
+		"server CPU = the share of one core the server's API processes used (the floor's best run, the counted first deploy, prefect deploy --all's first run).\n\n",
+		version, runtime.NumCPU(), loadAvg(), runtime.Version(), deploy.DefaultConcurrency, joinInts(floorConcurrency), cmp.Or(wan, "not run"))
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.Debug)
 	fmt.Fprintln(tw, "| server\t N\t load\t floor (c)\t first deploy\t ratio (≤ 1.2×)\t unchanged\t one changed\t requests/deployment first · unchanged · changed\t retried writes\t peak RSS\t server CPU floor · first · prefect's\t"+
 		" prefect deploy --all\t again, unchanged\t speed-up\t floor's speed-up\t unchanged vs prefect's (≤ 1%)\t prefect's peak RSS\t")
