@@ -51,14 +51,7 @@ func example(t *testing.T, name, run string) string {
 			t.Fatal(err)
 		}
 	}
-	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "fixture"}} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	commitAll(t, dir, "fixture")
 	return dir
 }
 
@@ -624,6 +617,19 @@ load_prices.deploy(
 	}
 }
 
+// commitAll makes dir a git repository on branch main with every file committed.
+func commitAll(t *testing.T, dir, message string) {
+	t.Helper()
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", message}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
 func gitOut(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
@@ -672,14 +678,7 @@ func TestAdoptAcmePortalSDK(t *testing.T) {
 	if err := os.CopyFS(dir, os.DirFS("testdata/acme")); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "acme"}} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	commitAll(t, dir, "acme")
 	short := strings.TrimSpace(gitOut(t, dir, "rev-parse", "--short=7", "HEAD"))
 	cliEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PREFECT_HOME=" + t.TempDir(), "PREFECT_API_URL=" + apiURL, "PREFECT_LOGGING_LEVEL=WARNING", "PYTHONPATH=" + dir}
 	pool := exec.Command(filepath.Join(prefectBin, "prefect"), "work-pool", "create", "adopt-docker", "--type", "docker", "--overwrite")
