@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prefect-flow-deploy/prefect-deploy-action/internal/prefecttest"
 	"github.com/prefect-flow-deploy/prefect-deploy-action/naming"
@@ -224,21 +225,33 @@ func TestScheduleChanges(t *testing.T) {
 	}
 }
 
-// switchSchedule turns one schedule of a deployment on or off through the API.
+// switchSchedule turns one schedule of a deployment on or off through the API, as the UI does.
+// Like Prefect's own client, it tries again when the server is busy (a SQLite-backed server
+// answers 503 "database is locked" while its scheduler writes runs), up to 10 times.
 func switchSchedule(t *testing.T, apiURL, deploymentID, scheduleID string, active bool) {
 	t.Helper()
-	body := strings.NewReader(fmt.Sprintf(`{"active": %t}`, active))
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPatch, apiURL+"/deployments/"+deploymentID+"/schedules/"+scheduleID, body)
-	if err != nil {
-		t.Fatal(err)
+	status := 0
+	for try := range 10 {
+		if try > 0 {
+			time.Sleep(300 * time.Millisecond)
+		}
+		body := strings.NewReader(fmt.Sprintf(`{"active": %t}`, active))
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPatch, apiURL+"/deployments/"+deploymentID+"/schedules/"+scheduleID, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if status = resp.StatusCode; status/100 == 2 {
+			return
+		}
+		if status != http.StatusServiceUnavailable && status != http.StatusTooManyRequests {
+			break
+		}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("PATCH schedule: HTTP %d", resp.StatusCode)
-	}
+	t.Fatalf("PATCH schedule: HTTP %d", status)
 }
